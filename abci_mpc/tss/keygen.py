@@ -1,0 +1,150 @@
+"""Threshold key generation, t-of-n: Feldman VSS under CGGMP21's commit-reveal (Fig. 5).
+
+Round 1  broadcast  V_i = H(ssid, i, F_i, A_i, rho_i, u_i)                   commitment
+Round 2  broadcast  (F_i = g^{a_i,0..t}, A_i, rho_i, u_i)                    decommitment
+         direct     f_i(x_j)                                                secret share
+Round 3  direct     psi_i = Pi-sch(x_i) with the committed A_i, bound to rho = xor rho_j
+Output   x_i = sum_j f_j(x_i); X_k = prod_j F_j(x_k) for every k; X = prod_j F_j,0
+
+Committing to every polynomial before any is revealed stops a rushing party from choosing
+its polynomial after seeing the others' (a rogue-key attack on the joint public key).
+"threshold t" is tss-lib's meaning: polynomials of degree t, any t+1 parties sign.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from .blame import Reason
+from .codec import PointSpec, ScalarSpec
+from .curve import Point, point_sum, q
+from .rounds import Fault, Out, Round, SessionInfo, Step, xor_all
+from .shares import KeyShare
+from .transcript import commit_hash
+from .vss import Polynomial, commitment_eval, verify_share
+from .wire_pb2 import KeygenR1, KeygenR2, KeygenR2Share, KeygenR3
+from .zk import sch
+
+PROTOCOL = "keygen"
+
+
+def binding(threshold: int) -> bytes:
+    return b"t=%d" % threshold
+
+
+def share_ids(parties) -> dict[str, int]:
+    """Shamir x-coordinates: position in the sorted party list, plus one."""
+    return {p: i + 1 for i, p in enumerate(parties)}
+
+
+def _commitment(info, party, F, A, rho, u) -> bytes:
+    def build(t):
+        t.bytes("ssid", info.ssid).str("party", party).points("F", F).point("A", A)
+        t.bytes("rho", rho).bytes("u", u)
+    return commit_hash("keygen", build)
+
+
+def begin(info: SessionInfo, threshold: int) -> Step:
+    n = len(info.parties)
+    if not 1 <= threshold < n:
+        raise ValueError(f"threshold must be in 1..{n - 1} for {n} parties")
+    if info.binding != binding(threshold):
+        raise ValueError("session binding does not match the threshold")
+    f = Polynomial.random(threshold)
+    F = f.commitments()
+    tau, A = sch.commit()
+    rho, u = secrets.token_bytes(32), secrets.token_bytes(32)
+    V = _commitment(info, info.me, F, A, rho, u)
+    return Step([Out(None, KeygenR1(V=V))], _Round1(info, threshold, f, F, tau, A, rho, u))
+
+
+class _Round1(Round):
+    NUMBER = 1
+    BROADCAST = KeygenR1
+
+    def __init__(self, info, threshold, f, F, tau, A, rho, u):
+        super().__init__(info)
+        self.t, self.f, self.F, self.tau, self.A, self.rho, self.u = threshold, f, F, tau, A, rho, u
+        self.ids = share_ids(info.parties)
+        self.V: dict[str, bytes] = {}
+
+    def receive(self, sender, msg, direct):
+        if len(msg.V) != 32:
+            raise Fault(Reason.MALFORMED, "commitment must be 32 bytes")
+        self.V[sender] = msg.V
+
+    def finalize(self):
+        decommit = KeygenR2(F=[c.to_bytes() for c in self.F], A=self.A.to_bytes(), rho=self.rho, u=self.u)
+        out = [Out(None, decommit)]
+        for j in self.info.others:
+            out.append(Out(j, KeygenR2Share(share=ScalarSpec().encode(self.f(self.ids[j])))))
+        return Step(out, _Round2(self))
+
+
+class _Round2(Round):
+    NUMBER = 2
+    BROADCAST = KeygenR2
+    DIRECT = KeygenR2Share
+
+    def __init__(self, prev: _Round1):
+        super().__init__(prev.info)
+        self.prev = prev
+        me = prev.info.me
+        self.F = {me: prev.F}
+        self.A = {me: prev.A}
+        self.rhos = {me: prev.rho}
+        self.shares = {me: prev.f(prev.ids[me])}
+
+    def receive(self, sender, msg, direct):
+        prev = self.prev
+        if len(msg.F) != prev.t + 1:
+            raise Fault(Reason.MALFORMED, f"expected {prev.t + 1} Feldman commitments, got {len(msg.F)}")
+        F = tuple(PointSpec().decode(c, f"F[{k}]") for k, c in enumerate(msg.F))
+        A = PointSpec().decode(msg.A, "A")
+        if len(msg.rho) != 32 or len(msg.u) != 32:
+            raise Fault(Reason.MALFORMED, "rho and u must be 32 bytes")
+        if _commitment(self.info, sender, F, A, msg.rho, msg.u) != prev.V[sender]:
+            raise Fault(Reason.BAD_COMMITMENT, "keygen decommitment does not open V")
+        share = ScalarSpec().decode(direct.share, "share")
+        if not verify_share(F, prev.ids[self.info.me], share):
+            raise Fault(Reason.BAD_SHARE, "share does not match the sender's Feldman commitments")
+        self.F[sender], self.A[sender], self.rhos[sender], self.shares[sender] = F, A, msg.rho, share
+
+    def finalize(self):
+        info, prev = self.info, self.prev
+        parties = info.parties
+        rid = xor_all(self.rhos[p] for p in parties)
+        x = sum(self.shares.values()) % q
+        # Summing the commitment vectors first makes every X_k one polynomial evaluation.
+        F = [point_sum(self.F[p][k] for p in parties) for k in range(prev.t + 1)]
+        public_shares = {p: commitment_eval(F, prev.ids[p]) for p in parties}
+        if public_shares[info.me] != Point.base_mul(x):
+            raise AssertionError("own share inconsistent with verified commitments")
+        if F[0].is_identity:
+            raise Fault(Reason.INCONSISTENT, "joint public key is the identity")
+        proof = sch.prove(info.proof(3, info.me, None, rid), sch.Statement(public_shares[info.me]), x,
+                          (prev.tau, prev.A))
+        msg = KeygenR3(sch=proof.encode(None))
+        share = KeyShare(parties=parties, threshold=prev.t, me=info.me, share_ids=dict(prev.ids), x=x,
+                         public_shares=public_shares, public_key=F[0])
+        return Step([Out(j, msg) for j in info.others], _Round3(self, rid, share))
+
+
+class _Round3(Round):
+    NUMBER = 3
+    DIRECT = KeygenR3
+
+    def __init__(self, prev: _Round2, rid: bytes, share: KeyShare):
+        super().__init__(prev.info)
+        self.prev, self.rid, self.share = prev, rid, share
+
+    def receive(self, sender, bcast, msg):
+        proof = sch.Proof.decode(msg.sch, None)
+        if proof.A != self.prev.A[sender]:
+            raise Fault(Reason.BAD_PROOF, "Pi-sch commitment differs from the committed A_j")
+        stmt = sch.Statement(self.share.public_shares[sender])
+        if not sch.verify(self.info.proof(3, sender, None, self.rid), stmt, proof):
+            raise Fault(Reason.BAD_PROOF, "Pi-sch (knowledge of the share)")
+
+    def finalize(self):
+        return Step([], None, self.share)

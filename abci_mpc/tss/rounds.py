@@ -1,0 +1,106 @@
+"""The round skeleton every protocol is written in (after taurus multi-party-sig).
+
+A protocol is a chain of `Round` objects. Round r receives, from each other party, the
+round-r messages it declares (a broadcast, a direct message, or both), verifies and
+stores them in `receive`, and once all have arrived `finalize` hands out the round-(r+1)
+messages and the next round, or the result. Everything about transport — signatures, echo
+broadcast, buffering, duplicates — lives in `Session`, not here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from .blame import Reason
+from .transcript import ProofContext, Transcript
+
+MAX_PARTIES = 256
+MAX_PARTY_ID = 128
+
+
+def check_party_id(party: str) -> str:
+    if not isinstance(party, str) or not 0 < len(party) <= MAX_PARTY_ID or not party.isprintable():
+        raise ValueError(f"invalid party id {party!r}")
+    return party
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """Public facts every participant of one protocol run agrees on."""
+
+    protocol: str
+    session_id: bytes
+    parties: tuple[str, ...]  # participants of this run, sorted
+    me: str
+    binding: bytes = b""  # protocol-specific public inputs (threshold, key fingerprint, ...)
+    ssid: bytes = field(init=False, repr=False)
+
+    def __post_init__(self):
+        parties = tuple(check_party_id(p) for p in self.parties)
+        if list(parties) != sorted(set(parties)):
+            raise ValueError("parties must be sorted and distinct")
+        if not 2 <= len(parties) <= MAX_PARTIES:
+            raise ValueError(f"a session needs 2..{MAX_PARTIES} parties")
+        if self.me not in parties:
+            raise ValueError("this party is not a participant")
+        if not 1 <= len(self.session_id) <= 64:
+            raise ValueError("session id must be 1..64 bytes")
+        object.__setattr__(self, "parties", parties)
+        t = Transcript("ssid").str("protocol", self.protocol).bytes("session", self.session_id)
+        t.bytes("parties", "\x00".join(parties).encode()).bytes("binding", self.binding)
+        object.__setattr__(self, "ssid", t.digest(32))
+
+    @property
+    def others(self) -> tuple[str, ...]:
+        return tuple(p for p in self.parties if p != self.me)
+
+    def proof(self, round: int, prover: str, verifier: str | None = None, rid: bytes = b"") -> ProofContext:
+        """Proof context; `rid` is joint randomness that later rounds bind in (CGGMP21's rho)."""
+        ssid = self.ssid if not rid else hashlib.sha256(self.ssid + rid).digest()
+        return ProofContext(self.protocol, ssid, round, prover, verifier)
+
+
+class Fault(Exception):
+    """Raised by a round when the sender's message is invalid."""
+
+    def __init__(self, reason: Reason, detail: str):
+        self.reason, self.detail = reason, detail
+        super().__init__(f"{reason.value}: {detail}")
+
+
+@dataclass
+class Out:
+    to: str | None  # None: broadcast to every other participant
+    msg: Any  # protobuf round message
+
+
+@dataclass
+class Step:
+    out: list[Out]
+    next: Round | None = None
+    result: Any = None
+
+
+class Round:
+    NUMBER: ClassVar[int]
+    BROADCAST: ClassVar[type | None] = None  # protobuf type expected as each peer's broadcast
+    DIRECT: ClassVar[type | None] = None  # protobuf type expected as each peer's direct message
+
+    def __init__(self, info: SessionInfo):
+        self.info = info
+
+    def receive(self, sender: str, broadcast, direct) -> None:
+        raise NotImplementedError
+
+    def finalize(self) -> Step:
+        raise NotImplementedError
+
+
+def xor_all(chunks) -> bytes:
+    acc = bytearray(32)
+    for c in chunks:
+        for i, b in enumerate(c):
+            acc[i] ^= b
+    return bytes(acc)

@@ -1,0 +1,97 @@
+"""What a party holds: aux info, its key share, and presignatures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from gmpy2 import mpz
+
+from .curve import Point
+from .paillier import PaillierPublicKey, PaillierSecretKey
+from .pedersen import RingPedersen, RingPedersenSecret
+from .transcript import Transcript
+from .vss import lagrange
+
+
+@dataclass(frozen=True)
+class PartyAux:
+    """A party's public auxiliary parameters."""
+
+    N: mpz  # Paillier modulus
+    ped: RingPedersen  # ring-Pedersen parameters (N^ = N for aux-info made here)
+
+    @property
+    def paillier(self) -> PaillierPublicKey:
+        return PaillierPublicKey(self.N)
+
+
+@dataclass(frozen=True)
+class AuxInfo:
+    """Everyone's public Paillier/ring-Pedersen parameters and this party's secrets."""
+
+    parties: tuple[str, ...]
+    public: Mapping[str, PartyAux]
+    paillier: PaillierSecretKey
+    ped: RingPedersenSecret
+
+    def __repr__(self) -> str:
+        return f"AuxInfo(parties={len(self.parties)}, <secret>)"
+
+
+@dataclass(frozen=True)
+class KeyShare:
+    """A party's share of a t-of-n key: any t+1 of `parties` can sign."""
+
+    parties: tuple[str, ...]
+    threshold: int
+    me: str
+    share_ids: Mapping[str, int]  # Shamir x-coordinate of each party
+    x: int = field(repr=False)  # this party's secret share
+    public_shares: Mapping[str, Point] = field(repr=False)  # X_j = g^{x_j}
+    public_key: Point
+    aux: AuxInfo | None = field(default=None, repr=False)
+
+    def with_aux(self, aux: AuxInfo) -> KeyShare:
+        if tuple(aux.parties) != tuple(self.parties):
+            raise ValueError("aux info belongs to another party set")
+        return replace(self, aux=aux)
+
+    def fingerprint(self) -> bytes:
+        """Commits to every public value of this key epoch, aux included: presignatures and
+        signing sessions bind to it, so a refresh or reshare invalidates them."""
+        t = Transcript("key-fingerprint").bytes("parties", "\x00".join(self.parties).encode())
+        t.int("threshold", self.threshold).point("X", self.public_key)
+        for p in self.parties:
+            t.str("party", p).int("share_id", self.share_ids[p]).point("X_j", self.public_shares[p])
+            if self.aux is not None:
+                a = self.aux.public[p]
+                t.int("N", a.N).int("Nhat", a.ped.N).int("s", a.ped.s).int("t", a.ped.t)
+        return t.digest(32)
+
+    def lagrange(self, signers) -> dict[str, int]:
+        xs = [self.share_ids[p] for p in signers]
+        return {p: lagrange(xs, self.share_ids[p]) for p in signers}
+
+    def __repr__(self) -> str:
+        return (f"KeyShare(me={self.me!r}, t={self.threshold}, n={len(self.parties)}, "
+                f"public_key={self.public_key.to_bytes().hex()}, <secret>)")
+
+
+@dataclass(frozen=True)
+class Presignature:
+    """(R, k_i, chi_i) from presigning, for one signer set; usable exactly once."""
+
+    id: bytes  # the presigning run's ssid
+    key_fingerprint: bytes
+    signers: tuple[str, ...]
+    me: str
+    R: Point
+    k: int = field(repr=False)
+    chi: int = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"Presignature(id={self.id.hex()[:16]}, signers={self.signers}, <secret>)"
+
+
+__all__ = ["PartyAux", "AuxInfo", "KeyShare", "Presignature", "PaillierSecretKey", "RingPedersenSecret"]

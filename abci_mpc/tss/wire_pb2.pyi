@@ -1,0 +1,152 @@
+from abci_mpc.tss import proofs_pb2 as _proofs_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Envelope(_message.Message):
+    __slots__ = ("version", "protocol", "session", "round", "sender", "recipient", "payload", "echo", "signature")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    PROTOCOL_FIELD_NUMBER: _ClassVar[int]
+    SESSION_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    SENDER_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    ECHO_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    protocol: str
+    session: bytes
+    round: int
+    sender: str
+    recipient: str
+    payload: bytes
+    echo: _containers.RepeatedCompositeFieldContainer[Echo]
+    signature: bytes
+    def __init__(self, version: _Optional[int] = ..., protocol: _Optional[str] = ..., session: _Optional[bytes] = ..., round: _Optional[int] = ..., sender: _Optional[str] = ..., recipient: _Optional[str] = ..., payload: _Optional[bytes] = ..., echo: _Optional[_Iterable[_Union[Echo, _Mapping]]] = ..., signature: _Optional[bytes] = ...) -> None: ...
+
+class Echo(_message.Message):
+    __slots__ = ("sender", "payload_digest", "echo_digest", "signature")
+    SENDER_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    ECHO_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    sender: str
+    payload_digest: bytes
+    echo_digest: bytes
+    signature: bytes
+    def __init__(self, sender: _Optional[str] = ..., payload_digest: _Optional[bytes] = ..., echo_digest: _Optional[bytes] = ..., signature: _Optional[bytes] = ...) -> None: ...
+
+class AuxR1(_message.Message):
+    __slots__ = ("V",)
+    V_FIELD_NUMBER: _ClassVar[int]
+    V: bytes
+    def __init__(self, V: _Optional[bytes] = ...) -> None: ...
+
+class AuxR2(_message.Message):
+    __slots__ = ("N", "s", "t", "prm", "rho", "u")
+    N_FIELD_NUMBER: _ClassVar[int]
+    S_FIELD_NUMBER: _ClassVar[int]
+    T_FIELD_NUMBER: _ClassVar[int]
+    PRM_FIELD_NUMBER: _ClassVar[int]
+    RHO_FIELD_NUMBER: _ClassVar[int]
+    U_FIELD_NUMBER: _ClassVar[int]
+    N: bytes
+    s: bytes
+    t: bytes
+    prm: _proofs_pb2.PiPrm
+    rho: bytes
+    u: bytes
+    def __init__(self, N: _Optional[bytes] = ..., s: _Optional[bytes] = ..., t: _Optional[bytes] = ..., prm: _Optional[_Union[_proofs_pb2.PiPrm, _Mapping]] = ..., rho: _Optional[bytes] = ..., u: _Optional[bytes] = ...) -> None: ...
+
+class AuxR3(_message.Message):
+    __slots__ = ("mod", "fac")
+    MOD_FIELD_NUMBER: _ClassVar[int]
+    FAC_FIELD_NUMBER: _ClassVar[int]
+    mod: _proofs_pb2.PiMod
+    fac: _proofs_pb2.PiFac
+    def __init__(self, mod: _Optional[_Union[_proofs_pb2.PiMod, _Mapping]] = ..., fac: _Optional[_Union[_proofs_pb2.PiFac, _Mapping]] = ...) -> None: ...
+
+class KeygenR1(_message.Message):
+    __slots__ = ("V",)
+    V_FIELD_NUMBER: _ClassVar[int]
+    V: bytes
+    def __init__(self, V: _Optional[bytes] = ...) -> None: ...
+
+class KeygenR2(_message.Message):
+    __slots__ = ("F", "A", "rho", "u")
+    F_FIELD_NUMBER: _ClassVar[int]
+    A_FIELD_NUMBER: _ClassVar[int]
+    RHO_FIELD_NUMBER: _ClassVar[int]
+    U_FIELD_NUMBER: _ClassVar[int]
+    F: _containers.RepeatedScalarFieldContainer[bytes]
+    A: bytes
+    rho: bytes
+    u: bytes
+    def __init__(self, F: _Optional[_Iterable[bytes]] = ..., A: _Optional[bytes] = ..., rho: _Optional[bytes] = ..., u: _Optional[bytes] = ...) -> None: ...
+
+class KeygenR2Share(_message.Message):
+    __slots__ = ("share",)
+    SHARE_FIELD_NUMBER: _ClassVar[int]
+    share: bytes
+    def __init__(self, share: _Optional[bytes] = ...) -> None: ...
+
+class KeygenR3(_message.Message):
+    __slots__ = ("sch",)
+    SCH_FIELD_NUMBER: _ClassVar[int]
+    sch: _proofs_pb2.PiSch
+    def __init__(self, sch: _Optional[_Union[_proofs_pb2.PiSch, _Mapping]] = ...) -> None: ...
+
+class PresignR1(_message.Message):
+    __slots__ = ("K", "G")
+    K_FIELD_NUMBER: _ClassVar[int]
+    G_FIELD_NUMBER: _ClassVar[int]
+    K: bytes
+    G: bytes
+    def __init__(self, K: _Optional[bytes] = ..., G: _Optional[bytes] = ...) -> None: ...
+
+class PresignR1Proof(_message.Message):
+    __slots__ = ("psi0",)
+    PSI0_FIELD_NUMBER: _ClassVar[int]
+    psi0: _proofs_pb2.PiEnc
+    def __init__(self, psi0: _Optional[_Union[_proofs_pb2.PiEnc, _Mapping]] = ...) -> None: ...
+
+class PresignR2(_message.Message):
+    __slots__ = ("Gamma", "D", "F", "D_hat", "F_hat", "psi", "psi_hat", "psi_prime")
+    GAMMA_FIELD_NUMBER: _ClassVar[int]
+    D_FIELD_NUMBER: _ClassVar[int]
+    F_FIELD_NUMBER: _ClassVar[int]
+    D_HAT_FIELD_NUMBER: _ClassVar[int]
+    F_HAT_FIELD_NUMBER: _ClassVar[int]
+    PSI_FIELD_NUMBER: _ClassVar[int]
+    PSI_HAT_FIELD_NUMBER: _ClassVar[int]
+    PSI_PRIME_FIELD_NUMBER: _ClassVar[int]
+    Gamma: bytes
+    D: bytes
+    F: bytes
+    D_hat: bytes
+    F_hat: bytes
+    psi: _proofs_pb2.PiAffG
+    psi_hat: _proofs_pb2.PiAffG
+    psi_prime: _proofs_pb2.PiLogStar
+    def __init__(self, Gamma: _Optional[bytes] = ..., D: _Optional[bytes] = ..., F: _Optional[bytes] = ..., D_hat: _Optional[bytes] = ..., F_hat: _Optional[bytes] = ..., psi: _Optional[_Union[_proofs_pb2.PiAffG, _Mapping]] = ..., psi_hat: _Optional[_Union[_proofs_pb2.PiAffG, _Mapping]] = ..., psi_prime: _Optional[_Union[_proofs_pb2.PiLogStar, _Mapping]] = ...) -> None: ...
+
+class PresignR3(_message.Message):
+    __slots__ = ("delta", "Delta", "psi_pp")
+    DELTA_FIELD_NUMBER: _ClassVar[int]
+    DELTA_FIELD_NUMBER: _ClassVar[int]
+    PSI_PP_FIELD_NUMBER: _ClassVar[int]
+    delta: bytes
+    Delta: bytes
+    psi_pp: _proofs_pb2.PiLogStar
+    def __init__(self, delta: _Optional[bytes] = ..., Delta: _Optional[bytes] = ..., psi_pp: _Optional[_Union[_proofs_pb2.PiLogStar, _Mapping]] = ...) -> None: ...
+
+class SignR1(_message.Message):
+    __slots__ = ("sigma",)
+    SIGMA_FIELD_NUMBER: _ClassVar[int]
+    sigma: bytes
+    def __init__(self, sigma: _Optional[bytes] = ...) -> None: ...
