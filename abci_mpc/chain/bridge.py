@@ -279,6 +279,8 @@ class BridgeClient:
                     log.error("bridge %s sent a bad frame, reconnecting: %s", self._url, exc)
                 except (asyncio.IncompleteReadError, ConnectionError, OSError) as exc:
                     log.info("bridge %s disconnected: %s", self._url, exc or type(exc).__name__)
+                except Exception:  # a bug here must not end the reconnect loop for good
+                    log.exception("bridge %s: unexpected error, reconnecting", self._url)
                 finally:
                     await self._disconnected(writer)
                 if greeted:
