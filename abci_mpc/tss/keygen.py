@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import secrets
 
+from . import dealing
+from .aux import check_commitment_msg
 from .blame import Reason
-from .codec import PointSpec, ScalarSpec
-from .curve import Point, point_sum, q
+from .codec import PointSpec
+from .curve import Point, q
 from .rounds import Fault, Out, Round, SessionInfo, Step, xor_all
 from .shares import KeyShare
 from .transcript import commit_hash
-from .vss import Polynomial, commitment_eval, verify_share
-from .wire_pb2 import KeygenR1, KeygenR2, KeygenR2Share, KeygenR3
+from .vss import Polynomial
+from .wire_pb2 import Commitment, KeygenR2, KeygenR3, Share
 from .zk import sch
 
 PROTOCOL = "keygen"
@@ -55,12 +57,12 @@ def begin(info: SessionInfo, threshold: int) -> Step:
     tau, A = sch.commit()
     rho, u = secrets.token_bytes(32), secrets.token_bytes(32)
     V = _commitment(info, info.me, F, A, rho, u)
-    return Step([Out(None, KeygenR1(V=V))], _Round1(info, threshold, f, F, tau, A, rho, u))
+    return Step([Out(None, Commitment(V=V))], _Round1(info, threshold, f, F, tau, A, rho, u))
 
 
 class _Round1(Round):
     NUMBER = 1
-    BROADCAST = KeygenR1
+    BROADCAST = Commitment
 
     def __init__(self, info, threshold, f, F, tau, A, rho, u):
         super().__init__(info)
@@ -69,65 +71,64 @@ class _Round1(Round):
         self.V: dict[str, bytes] = {}
 
     def receive(self, sender, msg, direct):
-        if len(msg.V) != 32:
-            raise Fault(Reason.MALFORMED, "commitment must be 32 bytes")
-        self.V[sender] = msg.V
+        self.V[sender] = check_commitment_msg(msg)
 
     def finalize(self):
-        decommit = KeygenR2(F=[c.to_bytes() for c in self.F], A=self.A.to_bytes(), rho=self.rho, u=self.u)
+        decommit = KeygenR2(F=dealing.encode_commitments(self.F), A=self.A.to_bytes(), rho=self.rho, u=self.u)
         out = [Out(None, decommit)]
-        for j in self.info.others:
-            out.append(Out(j, KeygenR2Share(share=ScalarSpec().encode(self.f(self.ids[j])))))
+        out += [Out(j, dealing.share_msg(self.f, self.ids[j])) for j in self.info.others]
         return Step(out, _Round2(self))
 
 
 class _Round2(Round):
     NUMBER = 2
     BROADCAST = KeygenR2
-    DIRECT = KeygenR2Share
+    DIRECT = Share
 
     def __init__(self, prev: _Round1):
         super().__init__(prev.info)
         self.prev = prev
         me = prev.info.me
-        self.F = {me: prev.F}
-        self.A = {me: prev.A}
-        self.rhos = {me: prev.rho}
+        self.F, self.A, self.rhos = {me: prev.F}, {me: prev.A}, {me: prev.rho}
         self.shares = {me: prev.f(prev.ids[me])}
 
     def receive(self, sender, msg, direct):
         prev = self.prev
-        if len(msg.F) != prev.t + 1:
-            raise Fault(Reason.MALFORMED, f"expected {prev.t + 1} Feldman commitments, got {len(msg.F)}")
-        F = tuple(PointSpec().decode(c, f"F[{k}]") for k, c in enumerate(msg.F))
+        F = dealing.decode_commitments(msg.F, prev.t)
         A = PointSpec().decode(msg.A, "A")
         if len(msg.rho) != 32 or len(msg.u) != 32:
             raise Fault(Reason.MALFORMED, "rho and u must be 32 bytes")
         if _commitment(self.info, sender, F, A, msg.rho, msg.u) != prev.V[sender]:
             raise Fault(Reason.BAD_COMMITMENT, "keygen decommitment does not open V")
-        share = ScalarSpec().decode(direct.share, "share")
-        if not verify_share(F, prev.ids[self.info.me], share):
-            raise Fault(Reason.BAD_SHARE, "share does not match the sender's Feldman commitments")
-        self.F[sender], self.A[sender], self.rhos[sender], self.shares[sender] = F, A, msg.rho, share
+        self.shares[sender] = dealing.check_share(F, prev.ids[self.info.me], direct)
+        self.F[sender], self.A[sender], self.rhos[sender] = F, A, msg.rho
 
     def finalize(self):
         info, prev = self.info, self.prev
         parties = info.parties
         rid = xor_all(self.rhos[p] for p in parties)
         x = sum(self.shares.values()) % q
-        # Summing the commitment vectors first makes every X_k one polynomial evaluation.
-        F = [point_sum(self.F[p][k] for p in parties) for k in range(prev.t + 1)]
-        public_shares = {p: commitment_eval(F, prev.ids[p]) for p in parties}
-        if public_shares[info.me] != Point.base_mul(x):
+        public = dealing.public_shares((self.F[p] for p in parties), prev.ids)
+        pk = Point.IDENTITY
+        for p in parties:
+            pk = pk + self.F[p][0]
+        if public[info.me] != Point.base_mul(x):
             raise AssertionError("own share inconsistent with verified commitments")
-        if F[0].is_identity:
+        if pk.is_identity:  # needs a hash collision: the F_j,0 were committed before any was revealed
             raise Fault(Reason.INCONSISTENT, "joint public key is the identity")
-        proof = sch.prove(info.proof(3, info.me, None, rid), sch.Statement(public_shares[info.me]), x,
-                          (prev.tau, prev.A))
-        msg = KeygenR3(sch=proof.encode(None))
+        proof = sch.prove(info.proof(3, info.me, None, rid), sch.Statement(public[info.me]), x, (prev.tau, prev.A))
         share = KeyShare(parties=parties, threshold=prev.t, me=info.me, share_ids=dict(prev.ids), x=x,
-                         public_shares=public_shares, public_key=F[0])
+                         public_shares=public, public_key=pk)
+        msg = KeygenR3(sch=proof.encode(None))
         return Step([Out(j, msg) for j in info.others], _Round3(self, rid, share))
+
+
+def check_schnorr(info, round, rid, sender, X: Point, committed_A: Point, msg) -> None:
+    proof = sch.Proof.decode(msg, None)
+    if proof.A != committed_A:
+        raise Fault(Reason.BAD_PROOF, "Pi-sch commitment differs from the committed A_j")
+    if not sch.verify(info.proof(round, sender, None, rid), sch.Statement(X), proof):
+        raise Fault(Reason.BAD_PROOF, "Pi-sch (knowledge of the share)")
 
 
 class _Round3(Round):
@@ -139,12 +140,7 @@ class _Round3(Round):
         self.prev, self.rid, self.share = prev, rid, share
 
     def receive(self, sender, bcast, msg):
-        proof = sch.Proof.decode(msg.sch, None)
-        if proof.A != self.prev.A[sender]:
-            raise Fault(Reason.BAD_PROOF, "Pi-sch commitment differs from the committed A_j")
-        stmt = sch.Statement(self.share.public_shares[sender])
-        if not sch.verify(self.info.proof(3, sender, None, self.rid), stmt, proof):
-            raise Fault(Reason.BAD_PROOF, "Pi-sch (knowledge of the share)")
+        check_schnorr(self.info, 3, self.rid, sender, self.share.public_shares[sender], self.prev.A[sender], msg.sch)
 
     def finalize(self):
         return Step([], None, self.share)

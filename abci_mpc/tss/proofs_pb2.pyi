@@ -123,3 +123,53 @@ class PiAffG(_message.Message):
     w: bytes
     wy: bytes
     def __init__(self, A: _Optional[bytes] = ..., Bx: _Optional[bytes] = ..., By: _Optional[bytes] = ..., E: _Optional[bytes] = ..., S: _Optional[bytes] = ..., F: _Optional[bytes] = ..., T: _Optional[bytes] = ..., z1: _Optional[bytes] = ..., z2: _Optional[bytes] = ..., z3: _Optional[bytes] = ..., z4: _Optional[bytes] = ..., w: _Optional[bytes] = ..., wy: _Optional[bytes] = ...) -> None: ...
+
+class PiMul(_message.Message):
+    __slots__ = ("A", "B", "z", "u", "v")
+    A_FIELD_NUMBER: _ClassVar[int]
+    B_FIELD_NUMBER: _ClassVar[int]
+    Z_FIELD_NUMBER: _ClassVar[int]
+    U_FIELD_NUMBER: _ClassVar[int]
+    V_FIELD_NUMBER: _ClassVar[int]
+    A: bytes
+    B: bytes
+    z: bytes
+    u: bytes
+    v: bytes
+    def __init__(self, A: _Optional[bytes] = ..., B: _Optional[bytes] = ..., z: _Optional[bytes] = ..., u: _Optional[bytes] = ..., v: _Optional[bytes] = ...) -> None: ...
+
+class PiMulStar(_message.Message):
+    __slots__ = ("A", "Bx", "E", "S", "z1", "z2", "w")
+    A_FIELD_NUMBER: _ClassVar[int]
+    BX_FIELD_NUMBER: _ClassVar[int]
+    E_FIELD_NUMBER: _ClassVar[int]
+    S_FIELD_NUMBER: _ClassVar[int]
+    Z1_FIELD_NUMBER: _ClassVar[int]
+    Z2_FIELD_NUMBER: _ClassVar[int]
+    W_FIELD_NUMBER: _ClassVar[int]
+    A: bytes
+    Bx: bytes
+    E: bytes
+    S: bytes
+    z1: bytes
+    z2: bytes
+    w: bytes
+    def __init__(self, A: _Optional[bytes] = ..., Bx: _Optional[bytes] = ..., E: _Optional[bytes] = ..., S: _Optional[bytes] = ..., z1: _Optional[bytes] = ..., z2: _Optional[bytes] = ..., w: _Optional[bytes] = ...) -> None: ...
+
+class PiDec(_message.Message):
+    __slots__ = ("S", "T", "A", "gamma", "z1", "z2", "w")
+    S_FIELD_NUMBER: _ClassVar[int]
+    T_FIELD_NUMBER: _ClassVar[int]
+    A_FIELD_NUMBER: _ClassVar[int]
+    GAMMA_FIELD_NUMBER: _ClassVar[int]
+    Z1_FIELD_NUMBER: _ClassVar[int]
+    Z2_FIELD_NUMBER: _ClassVar[int]
+    W_FIELD_NUMBER: _ClassVar[int]
+    S: bytes
+    T: bytes
+    A: bytes
+    gamma: bytes
+    z1: bytes
+    z2: bytes
+    w: bytes
+    def __init__(self, S: _Optional[bytes] = ..., T: _Optional[bytes] = ..., A: _Optional[bytes] = ..., gamma: _Optional[bytes] = ..., z1: _Optional[bytes] = ..., z2: _Optional[bytes] = ..., w: _Optional[bytes] = ...) -> None: ...

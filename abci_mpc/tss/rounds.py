@@ -63,10 +63,11 @@ class SessionInfo:
 
 
 class Fault(Exception):
-    """Raised by a round when the sender's message is invalid."""
+    """Raised by a round when the sender's message is invalid. `accused` overrides the
+    sender (identification steps raise it from `finalize`, naming the party they caught)."""
 
-    def __init__(self, reason: Reason, detail: str):
-        self.reason, self.detail = reason, detail
+    def __init__(self, reason: Reason, detail: str, accused: str | None = None):
+        self.reason, self.detail, self.accused = reason, detail, accused
         super().__init__(f"{reason.value}: {detail}")
 
 
@@ -90,6 +91,10 @@ class Round:
 
     def __init__(self, info: SessionInfo):
         self.info = info
+
+    def expects(self, sender: str) -> tuple[bool, bool]:
+        """(broadcast?, direct?) this round expects from `sender`; roles may differ (reshare)."""
+        return self.BROADCAST is not None, self.DIRECT is not None
 
     def receive(self, sender: str, broadcast, direct) -> None:
         raise NotImplementedError

@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from concurrent.futures import Executor
 
-from . import aux, keygen, presign, sign
+from . import aux, keygen, presign, refresh, reshare, sign
 from .blame import Blame
-from .errors import ProtocolAbort, Rejected
+from .errors import ProtocolAbort, Rejected, SessionClosed
 from .identity import Ed25519Signer
 from .paillier import PaillierSecretKey
 from .rounds import SessionInfo, Step
@@ -92,7 +92,7 @@ def run(starts: Mapping[str, tuple[Session, Callable[[], Step]]], *, shuffle: ra
                 continue
         try:
             post(to, timed(to, lambda: sessions[to].receive(data)))
-        except Rejected:
+        except (Rejected, SessionClosed):
             out.rejected += 1
         except ProtocolAbort as exc:
             out.blames[to] = exc.blame
@@ -154,3 +154,26 @@ class LocalParties:
         sigs = set(results.values())
         assert len(sigs) == 1, "signers disagree on the signature"
         return sigs.pop()
+
+    def _paillier(self, members) -> dict[str, PaillierSecretKey]:
+        return {p: PaillierSecretKey.generate(self.paillier_bits, self.executor) for p in members}
+
+    def reshare(self, shares: Mapping[str, KeyShare], dealers, new_parties, new_threshold: int,
+                paillier: Mapping[str, PaillierSecretKey] | None = None, **kw) -> dict[str, "reshare.Output"]:
+        """Old shares are keyed by party; dealers must hold one. Returns every participant's Output."""
+        any_share = next(iter(shares.values()))
+        old = reshare.OldKey.of(any_share)
+        members = tuple(sorted(set(dealers) | set(new_parties)))
+        paillier = paillier if paillier is not None else self._paillier(new_parties)
+        b = reshare.binding(old, dealers, new_parties, new_threshold)
+        return self._run(reshare.PROTOCOL, members, b, lambda info, p: reshare.begin(
+            info, shares.get(p), old, dealers, new_parties, new_threshold, paillier.get(p)), **kw)
+
+    def refresh(self, shares: Mapping[str, KeyShare], paillier: Mapping[str, PaillierSecretKey] | None = None,
+                **kw) -> dict[str, KeyShare]:
+        members = tuple(sorted(shares))
+        paillier = paillier if paillier is not None else self._paillier(members)
+        b = refresh.binding(next(iter(shares.values())))
+        out = self._run(refresh.PROTOCOL, members, b,
+                        lambda info, p: refresh.begin(info, shares[p], paillier[p]), **kw)
+        return {p: o.share for p, o in out.items()}

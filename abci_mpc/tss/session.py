@@ -104,7 +104,6 @@ class Session:
         self._pending: dict[int, dict[str, dict[bool, Envelope]]] = {}
         self._done: set[str] = set()  # senders processed in the current round
         self._views: dict[int, dict[str, Echo]] = {}  # round -> sender -> broadcast as received
-        self._broadcast_rounds: set[int] = set()
         self._log: dict[str, list[bytes]] = {}  # sender -> accepted envelopes (evidence)
 
     # -- public API -------------------------------------------------------------------
@@ -161,13 +160,13 @@ class Session:
 
     def _check_echo(self, env: Envelope) -> None:
         prev = env.round - 1
-        if prev not in self._broadcast_rounds:
+        mine = self._views.get(prev)
+        if not mine:
             if len(env.echo):
                 raise Fault(Reason.MALFORMED, "unexpected echo")
             return
-        mine = self._views[prev]
-        if [e.sender for e in env.echo] != list(self.info.parties):
-            self._abort(env.sender, env.round, Reason.FORGED_ECHO, "echo does not list every party once")
+        if [e.sender for e in env.echo] != [p for p in self.info.parties if p in mine]:
+            self._abort(env.sender, env.round, Reason.FORGED_ECHO, "echo does not list every broadcaster once")
         for entry in env.echo:
             own = mine[entry.sender]
             if (entry.payload_digest, entry.echo_digest) == (own.payload_digest, own.echo_digest):
@@ -187,13 +186,14 @@ class Session:
         out: list[Outgoing] = []
         while self._round is not None:
             rnd = self._round
-            expects = (rnd.BROADCAST is not None, rnd.DIRECT is not None)
             pending = self._pending.get(rnd.NUMBER, {})
             for sender in self.info.others:
                 parts = pending.get(sender, {})
+                expects = rnd.expects(sender)
                 if sender in self._done or any(want and kind not in parts for kind, want in zip((True, False), expects)):
                     continue
-                self._process(rnd, sender, parts, expects)
+                if any(expects):  # a party with no role in this round sends nothing
+                    self._process(rnd, sender, parts, expects)
                 self._done.add(sender)
             if len(self._done) < len(self.info.others):
                 break
@@ -202,9 +202,8 @@ class Session:
             try:
                 step = rnd.finalize()
             except Fault as f:
-                # A failure no single message explains (e.g. the presigning delta check):
-                # identification is the protocol's job; without it the run fails unattributed.
-                self._abort("", rnd.NUMBER, f.reason, f.detail)
+                # Raised by an identification step, which names the party it caught.
+                self._abort(f.accused or "", rnd.NUMBER, f.reason, f.detail)
             out.extend(self._apply(step))
         return out
 
@@ -214,8 +213,8 @@ class Session:
             self._abort(sender, rnd.NUMBER, Reason.MALFORMED, "message of a kind this round does not use")
         try:
             decoded = []
-            for kind, typ in ((True, rnd.BROADCAST), (False, rnd.DIRECT)):
-                if typ is None:
+            for kind, typ, want in ((True, rnd.BROADCAST, expects[0]), (False, rnd.DIRECT, expects[1])):
+                if not want:
                     decoded.append(None)
                     continue
                 env = parts[kind]
@@ -228,7 +227,7 @@ class Session:
                 decoded.append(msg)
             rnd.receive(sender, decoded[0], decoded[1])
         except Fault as f:
-            self._abort(sender, rnd.NUMBER, f.reason, f.detail)
+            self._abort(f.accused or sender, rnd.NUMBER, f.reason, f.detail)
         except DecodeError as exc:
             self._abort(sender, rnd.NUMBER, Reason.MALFORMED, str(exc))
         if expects[0]:
@@ -250,7 +249,6 @@ class Session:
             data = env.SerializeToString(deterministic=True)
             if o.to is None:
                 broadcasts += 1
-                self._broadcast_rounds.add(number)
                 self._views.setdefault(number, {})[self.info.me] = Echo(
                     sender=self.info.me, payload_digest=payload_digest(payload),
                     echo_digest=echo_digest(echo), signature=env.signature)
@@ -265,10 +263,8 @@ class Session:
         return out
 
     def _echo_of(self, round: int) -> list[Echo]:
-        if round not in self._broadcast_rounds:
-            return []
-        view = self._views[round]
-        return [view[p] for p in self.info.parties]
+        view = self._views.get(round, {})
+        return [view[p] for p in self.info.parties if p in view]
 
     def _abort(self, accused: str, round: int, reason: Reason, detail: str, evidence: tuple[bytes, ...] = ()):
         if not evidence:

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from abci_mpc.tss import proofs_pb2 as abci__mpc_dot_tss_dot_proofs__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x61\x62\x63i_mpc/tss/wire.proto\x12\x0c\x61\x62\x63i_mpc.tss\x1a\x19\x61\x62\x63i_mpc/tss/proofs.proto\"\xb6\x01\n\x08\x45nvelope\x12\x0f\n\x07version\x18\x01 \x01(\r\x12\x10\n\x08protocol\x18\x02 \x01(\t\x12\x0f\n\x07session\x18\x03 \x01(\x0c\x12\r\n\x05round\x18\x04 \x01(\r\x12\x0e\n\x06sender\x18\x05 \x01(\t\x12\x11\n\trecipient\x18\x06 \x01(\t\x12\x0f\n\x07payload\x18\x07 \x01(\x0c\x12 \n\x04\x65\x63ho\x18\x08 \x03(\x0b\x32\x12.abci_mpc.tss.Echo\x12\x11\n\tsignature\x18\t \x01(\x0c\"V\n\x04\x45\x63ho\x12\x0e\n\x06sender\x18\x01 \x01(\t\x12\x16\n\x0epayload_digest\x18\x02 \x01(\x0c\x12\x13\n\x0b\x65\x63ho_digest\x18\x03 \x01(\x0c\x12\x11\n\tsignature\x18\x04 \x01(\x0c\"\x12\n\x05\x41uxR1\x12\t\n\x01V\x18\x01 \x01(\x0c\"b\n\x05\x41uxR2\x12\t\n\x01N\x18\x01 \x01(\x0c\x12\t\n\x01s\x18\x02 \x01(\x0c\x12\t\n\x01t\x18\x03 \x01(\x0c\x12 \n\x03prm\x18\x04 \x01(\x0b\x32\x13.abci_mpc.tss.PiPrm\x12\x0b\n\x03rho\x18\x05 \x01(\x0c\x12\t\n\x01u\x18\x06 \x01(\x0c\"K\n\x05\x41uxR3\x12 \n\x03mod\x18\x01 \x01(\x0b\x32\x13.abci_mpc.tss.PiMod\x12 \n\x03\x66\x61\x63\x18\x02 \x01(\x0b\x32\x13.abci_mpc.tss.PiFac\"\x15\n\x08KeygenR1\x12\t\n\x01V\x18\x01 \x01(\x0c\"8\n\x08KeygenR2\x12\t\n\x01\x46\x18\x01 \x03(\x0c\x12\t\n\x01\x41\x18\x02 \x01(\x0c\x12\x0b\n\x03rho\x18\x03 \x01(\x0c\x12\t\n\x01u\x18\x04 \x01(\x0c\"\x1e\n\rKeygenR2Share\x12\r\n\x05share\x18\x01 \x01(\x0c\",\n\x08KeygenR3\x12 \n\x03sch\x18\x01 \x01(\x0b\x32\x13.abci_mpc.tss.PiSch\"!\n\tPresignR1\x12\t\n\x01K\x18\x01 \x01(\x0c\x12\t\n\x01G\x18\x02 \x01(\x0c\"3\n\x0ePresignR1Proof\x12!\n\x04psi0\x18\x01 \x01(\x0b\x32\x13.abci_mpc.tss.PiEnc\"\xc4\x01\n\tPresignR2\x12\r\n\x05Gamma\x18\x01 \x01(\x0c\x12\t\n\x01\x44\x18\x02 \x01(\x0c\x12\t\n\x01\x46\x18\x03 \x01(\x0c\x12\r\n\x05\x44_hat\x18\x04 \x01(\x0c\x12\r\n\x05\x46_hat\x18\x05 \x01(\x0c\x12!\n\x03psi\x18\x06 \x01(\x0b\x32\x14.abci_mpc.tss.PiAffG\x12%\n\x07psi_hat\x18\x07 \x01(\x0b\x32\x14.abci_mpc.tss.PiAffG\x12*\n\tpsi_prime\x18\x08 \x01(\x0b\x32\x17.abci_mpc.tss.PiLogStar\"R\n\tPresignR3\x12\r\n\x05\x64\x65lta\x18\x01 \x01(\x0c\x12\r\n\x05\x44\x65lta\x18\x02 \x01(\x0c\x12\'\n\x06psi_pp\x18\x03 \x01(\x0b\x32\x17.abci_mpc.tss.PiLogStar\"\x17\n\x06SignR1\x12\r\n\x05sigma\x18\x01 \x01(\x0c\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x61\x62\x63i_mpc/tss/wire.proto\x12\x0c\x61\x62\x63i_mpc.tss\x1a\x19\x61\x62\x63i_mpc/tss/proofs.proto\"\xb6\x01\n\x08\x45nvelope\x12\x0f\n\x07version\x18\x01 \x01(\r\x12\x10\n\x08protocol\x18\x02 \x01(\t\x12\x0f\n\x07session\x18\x03 \x01(\x0c\x12\r\n\x05round\x18\x04 \x01(\r\x12\x0e\n\x06sender\x18\x05 \x01(\t\x12\x11\n\trecipient\x18\x06 \x01(\t\x12\x0f\n\x07payload\x18\x07 \x01(\x0c\x12 \n\x04\x65\x63ho\x18\x08 \x03(\x0b\x32\x12.abci_mpc.tss.Echo\x12\x11\n\tsignature\x18\t \x01(\x0c\"V\n\x04\x45\x63ho\x12\x0e\n\x06sender\x18\x01 \x01(\t\x12\x16\n\x0epayload_digest\x18\x02 \x01(\x0c\x12\x13\n\x0b\x65\x63ho_digest\x18\x03 \x01(\x0c\x12\x11\n\tsignature\x18\x04 \x01(\x0c\"\x17\n\nCommitment\x12\t\n\x01V\x18\x01 \x01(\x0c\"\x16\n\x05Share\x12\r\n\x05share\x18\x01 \x01(\x0c\"N\n\tAuxParams\x12\t\n\x01N\x18\x01 \x01(\x0c\x12\t\n\x01s\x18\x02 \x01(\x0c\x12\t\n\x01t\x18\x03 \x01(\x0c\x12 \n\x03prm\x18\x04 \x01(\x0b\x32\x13.abci_mpc.tss.PiPrm\"H\n\x05\x41uxR2\x12\'\n\x06params\x18\x01 \x01(\x0b\x32\x17.abci_mpc.tss.AuxParams\x12\x0b\n\x03rho\x18\x02 \x01(\x0c\x12\t\n\x01u\x18\x03 \x01(\x0c\"K\n\x05\x41uxR3\x12 \n\x03mod\x18\x01 \x01(\x0b\x32\x13.abci_mpc.tss.PiMod\x12 \n\x03\x66\x61\x63\x18\x02 \x01(\x0b\x32\x13.abci_mpc.tss.PiFac\"8\n\x08KeygenR2\x12\t\n\x01\x46\x18\x01 \x03(\x0c\x12\t\n\x01\x41\x18\x02 \x01(\x0c\x12\x0b\n\x03rho\x18\x03 \x01(\x0c\x12\t\n\x01u\x18\x04 \x01(\x0c\",\n\x08KeygenR3\x12 \n\x03sch\x18\x01 \x01(\x0b\x32\x13.abci_mpc.tss.PiSch\"b\n\tReshareR2\x12\t\n\x01\x46\x18\x01 \x03(\x0c\x12\'\n\x06params\x18\x02 \x01(\x0b\x32\x17.abci_mpc.tss.AuxParams\x12\t\n\x01\x41\x18\x03 \x01(\x0c\x12\x0b\n\x03rho\x18\x04 \x01(\x0c\x12\t\n\x01u\x18\x05 \x01(\x0c\"q\n\tReshareR3\x12 \n\x03sch\x18\x01 \x01(\x0b\x32\x13.abci_mpc.tss.PiSch\x12 \n\x03mod\x18\x02 \x01(\x0b\x32\x13.abci_mpc.tss.PiMod\x12 \n\x03\x66\x61\x63\x18\x03 \x01(\x0b\x32\x13.abci_mpc.tss.PiFac\"!\n\tPresignR1\x12\t\n\x01K\x18\x01 \x01(\x0c\x12\t\n\x01G\x18\x02 \x01(\x0c\"3\n\x0ePresignR1Proof\x12!\n\x04psi0\x18\x01 \x01(\x0b\x32\x13.abci_mpc.tss.PiEnc\"\xc4\x01\n\tPresignR2\x12\r\n\x05Gamma\x18\x01 \x01(\x0c\x12\t\n\x01\x44\x18\x02 \x01(\x0c\x12\t\n\x01\x46\x18\x03 \x01(\x0c\x12\r\n\x05\x44_hat\x18\x04 \x01(\x0c\x12\r\n\x05\x46_hat\x18\x05 \x01(\x0c\x12!\n\x03psi\x18\x06 \x01(\x0b\x32\x14.abci_mpc.tss.PiAffG\x12%\n\x07psi_hat\x18\x07 \x01(\x0b\x32\x14.abci_mpc.tss.PiAffG\x12*\n\tpsi_prime\x18\x08 \x01(\x0b\x32\x17.abci_mpc.tss.PiLogStar\"R\n\tPresignR3\x12\r\n\x05\x64\x65lta\x18\x01 \x01(\x0c\x12\r\n\x05\x44\x65lta\x18\x02 \x01(\x0c\x12\'\n\x06psi_pp\x18\x03 \x01(\x0b\x32\x17.abci_mpc.tss.PiLogStar\"\x17\n\x06SignR1\x12\r\n\x05sigma\x18\x01 \x01(\x0c\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,28 +36,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ENVELOPE']._serialized_end=251
   _globals['_ECHO']._serialized_start=253
   _globals['_ECHO']._serialized_end=339
-  _globals['_AUXR1']._serialized_start=341
-  _globals['_AUXR1']._serialized_end=359
-  _globals['_AUXR2']._serialized_start=361
-  _globals['_AUXR2']._serialized_end=459
-  _globals['_AUXR3']._serialized_start=461
-  _globals['_AUXR3']._serialized_end=536
-  _globals['_KEYGENR1']._serialized_start=538
-  _globals['_KEYGENR1']._serialized_end=559
-  _globals['_KEYGENR2']._serialized_start=561
-  _globals['_KEYGENR2']._serialized_end=617
-  _globals['_KEYGENR2SHARE']._serialized_start=619
-  _globals['_KEYGENR2SHARE']._serialized_end=649
-  _globals['_KEYGENR3']._serialized_start=651
-  _globals['_KEYGENR3']._serialized_end=695
-  _globals['_PRESIGNR1']._serialized_start=697
-  _globals['_PRESIGNR1']._serialized_end=730
-  _globals['_PRESIGNR1PROOF']._serialized_start=732
-  _globals['_PRESIGNR1PROOF']._serialized_end=783
-  _globals['_PRESIGNR2']._serialized_start=786
-  _globals['_PRESIGNR2']._serialized_end=982
-  _globals['_PRESIGNR3']._serialized_start=984
-  _globals['_PRESIGNR3']._serialized_end=1066
-  _globals['_SIGNR1']._serialized_start=1068
-  _globals['_SIGNR1']._serialized_end=1091
+  _globals['_COMMITMENT']._serialized_start=341
+  _globals['_COMMITMENT']._serialized_end=364
+  _globals['_SHARE']._serialized_start=366
+  _globals['_SHARE']._serialized_end=388
+  _globals['_AUXPARAMS']._serialized_start=390
+  _globals['_AUXPARAMS']._serialized_end=468
+  _globals['_AUXR2']._serialized_start=470
+  _globals['_AUXR2']._serialized_end=542
+  _globals['_AUXR3']._serialized_start=544
+  _globals['_AUXR3']._serialized_end=619
+  _globals['_KEYGENR2']._serialized_start=621
+  _globals['_KEYGENR2']._serialized_end=677
+  _globals['_KEYGENR3']._serialized_start=679
+  _globals['_KEYGENR3']._serialized_end=723
+  _globals['_RESHARER2']._serialized_start=725
+  _globals['_RESHARER2']._serialized_end=823
+  _globals['_RESHARER3']._serialized_start=825
+  _globals['_RESHARER3']._serialized_end=938
+  _globals['_PRESIGNR1']._serialized_start=940
+  _globals['_PRESIGNR1']._serialized_end=973
+  _globals['_PRESIGNR1PROOF']._serialized_start=975
+  _globals['_PRESIGNR1PROOF']._serialized_end=1026
+  _globals['_PRESIGNR2']._serialized_start=1029
+  _globals['_PRESIGNR2']._serialized_end=1225
+  _globals['_PRESIGNR3']._serialized_start=1227
+  _globals['_PRESIGNR3']._serialized_end=1309
+  _globals['_SIGNR1']._serialized_start=1311
+  _globals['_SIGNR1']._serialized_end=1334
 # @@protoc_insertion_point(module_scope)

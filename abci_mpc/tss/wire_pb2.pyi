@@ -41,27 +41,39 @@ class Echo(_message.Message):
     signature: bytes
     def __init__(self, sender: _Optional[str] = ..., payload_digest: _Optional[bytes] = ..., echo_digest: _Optional[bytes] = ..., signature: _Optional[bytes] = ...) -> None: ...
 
-class AuxR1(_message.Message):
+class Commitment(_message.Message):
     __slots__ = ("V",)
     V_FIELD_NUMBER: _ClassVar[int]
     V: bytes
     def __init__(self, V: _Optional[bytes] = ...) -> None: ...
 
-class AuxR2(_message.Message):
-    __slots__ = ("N", "s", "t", "prm", "rho", "u")
+class Share(_message.Message):
+    __slots__ = ("share",)
+    SHARE_FIELD_NUMBER: _ClassVar[int]
+    share: bytes
+    def __init__(self, share: _Optional[bytes] = ...) -> None: ...
+
+class AuxParams(_message.Message):
+    __slots__ = ("N", "s", "t", "prm")
     N_FIELD_NUMBER: _ClassVar[int]
     S_FIELD_NUMBER: _ClassVar[int]
     T_FIELD_NUMBER: _ClassVar[int]
     PRM_FIELD_NUMBER: _ClassVar[int]
-    RHO_FIELD_NUMBER: _ClassVar[int]
-    U_FIELD_NUMBER: _ClassVar[int]
     N: bytes
     s: bytes
     t: bytes
     prm: _proofs_pb2.PiPrm
+    def __init__(self, N: _Optional[bytes] = ..., s: _Optional[bytes] = ..., t: _Optional[bytes] = ..., prm: _Optional[_Union[_proofs_pb2.PiPrm, _Mapping]] = ...) -> None: ...
+
+class AuxR2(_message.Message):
+    __slots__ = ("params", "rho", "u")
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    RHO_FIELD_NUMBER: _ClassVar[int]
+    U_FIELD_NUMBER: _ClassVar[int]
+    params: AuxParams
     rho: bytes
     u: bytes
-    def __init__(self, N: _Optional[bytes] = ..., s: _Optional[bytes] = ..., t: _Optional[bytes] = ..., prm: _Optional[_Union[_proofs_pb2.PiPrm, _Mapping]] = ..., rho: _Optional[bytes] = ..., u: _Optional[bytes] = ...) -> None: ...
+    def __init__(self, params: _Optional[_Union[AuxParams, _Mapping]] = ..., rho: _Optional[bytes] = ..., u: _Optional[bytes] = ...) -> None: ...
 
 class AuxR3(_message.Message):
     __slots__ = ("mod", "fac")
@@ -70,12 +82,6 @@ class AuxR3(_message.Message):
     mod: _proofs_pb2.PiMod
     fac: _proofs_pb2.PiFac
     def __init__(self, mod: _Optional[_Union[_proofs_pb2.PiMod, _Mapping]] = ..., fac: _Optional[_Union[_proofs_pb2.PiFac, _Mapping]] = ...) -> None: ...
-
-class KeygenR1(_message.Message):
-    __slots__ = ("V",)
-    V_FIELD_NUMBER: _ClassVar[int]
-    V: bytes
-    def __init__(self, V: _Optional[bytes] = ...) -> None: ...
 
 class KeygenR2(_message.Message):
     __slots__ = ("F", "A", "rho", "u")
@@ -89,17 +95,35 @@ class KeygenR2(_message.Message):
     u: bytes
     def __init__(self, F: _Optional[_Iterable[bytes]] = ..., A: _Optional[bytes] = ..., rho: _Optional[bytes] = ..., u: _Optional[bytes] = ...) -> None: ...
 
-class KeygenR2Share(_message.Message):
-    __slots__ = ("share",)
-    SHARE_FIELD_NUMBER: _ClassVar[int]
-    share: bytes
-    def __init__(self, share: _Optional[bytes] = ...) -> None: ...
-
 class KeygenR3(_message.Message):
     __slots__ = ("sch",)
     SCH_FIELD_NUMBER: _ClassVar[int]
     sch: _proofs_pb2.PiSch
     def __init__(self, sch: _Optional[_Union[_proofs_pb2.PiSch, _Mapping]] = ...) -> None: ...
+
+class ReshareR2(_message.Message):
+    __slots__ = ("F", "params", "A", "rho", "u")
+    F_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    A_FIELD_NUMBER: _ClassVar[int]
+    RHO_FIELD_NUMBER: _ClassVar[int]
+    U_FIELD_NUMBER: _ClassVar[int]
+    F: _containers.RepeatedScalarFieldContainer[bytes]
+    params: AuxParams
+    A: bytes
+    rho: bytes
+    u: bytes
+    def __init__(self, F: _Optional[_Iterable[bytes]] = ..., params: _Optional[_Union[AuxParams, _Mapping]] = ..., A: _Optional[bytes] = ..., rho: _Optional[bytes] = ..., u: _Optional[bytes] = ...) -> None: ...
+
+class ReshareR3(_message.Message):
+    __slots__ = ("sch", "mod", "fac")
+    SCH_FIELD_NUMBER: _ClassVar[int]
+    MOD_FIELD_NUMBER: _ClassVar[int]
+    FAC_FIELD_NUMBER: _ClassVar[int]
+    sch: _proofs_pb2.PiSch
+    mod: _proofs_pb2.PiMod
+    fac: _proofs_pb2.PiFac
+    def __init__(self, sch: _Optional[_Union[_proofs_pb2.PiSch, _Mapping]] = ..., mod: _Optional[_Union[_proofs_pb2.PiMod, _Mapping]] = ..., fac: _Optional[_Union[_proofs_pb2.PiFac, _Mapping]] = ...) -> None: ...
 
 class PresignR1(_message.Message):
     __slots__ = ("K", "G")
