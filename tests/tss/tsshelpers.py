@@ -1,0 +1,189 @@
+"""Test-side tools: run a protocol with sessions we can inspect, play a malicious party by
+rewriting (and re-signing) its envelopes, and check signatures with independent code."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable
+
+from coincurve import PublicKey
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
+
+from abci_mpc.tss import aux, keygen, presign, sign
+from abci_mpc.tss.blame import Reason
+from abci_mpc.tss.curve import q
+from abci_mpc.tss.identity import verify_signature
+from abci_mpc.tss.runner import LocalParties, RunResult, run
+from abci_mpc.tss.session import Session, envelope_statement, parse_envelope
+from abci_mpc.tss.wire_pb2 import Envelope
+
+
+def names(n: int) -> tuple[str, ...]:
+    return tuple(f"p{i}" for i in range(1, n + 1))
+
+
+# -- running protocols with sessions kept ----------------------------------------------------
+class Run:
+    """One protocol run: the sessions (for waiting_for/status), and the runner's result."""
+
+    def __init__(self, lp: LocalParties, protocol: str, members, binding: bytes, begin, session_id=None):
+        self.lp = lp
+        self.protocol = protocol
+        self.members = tuple(sorted(members))
+        self.session_id = session_id or secrets.token_bytes(16)
+        self.sessions: dict[str, Session] = {
+            p: lp.session(protocol, self.members, p, binding, session_id=self.session_id) for p in self.members
+        }
+        self.begins = {p: (lambda s=s, p=p: begin(s.info, p)) for p, s in self.sessions.items()}
+        self.result: RunResult | None = None
+
+    def override(self, party: str, first: Callable[[], object]) -> Run:
+        """Replace a party's first step (a malicious party at the protocol level)."""
+        self.begins[party] = first
+        return self
+
+    def go(self, **kw) -> RunResult:
+        self.result = run({p: (self.sessions[p], self.begins[p]) for p in self.members}, **kw)
+        return self.result
+
+
+def aux_run(lp: LocalParties, paillier, members=None) -> Run:
+    members = members or lp.names
+    return Run(lp, aux.PROTOCOL, members, b"", lambda info, p: aux.begin(info, paillier[p]))
+
+
+def keygen_run(lp: LocalParties, t: int, members=None) -> Run:
+    members = members or lp.names
+    return Run(lp, keygen.PROTOCOL, members, keygen.binding(t), lambda info, p: keygen.begin(info, t))
+
+
+def presign_run(lp: LocalParties, shares, signers) -> Run:
+    b = presign.binding(next(iter(shares.values())))
+    return Run(lp, presign.PROTOCOL, signers, b, lambda info, p: presign.begin(info, shares[p]))
+
+
+def sign_run(lp: LocalParties, shares, presigs, digest: bytes) -> Run:
+    ps = next(iter(presigs.values()))
+    b = sign.binding(ps.id, ps.key_fingerprint, digest)
+    return Run(lp, sign.PROTOCOL, ps.signers, b, lambda info, p: sign.begin(info, shares[p], presigs[p], digest))
+
+
+# -- a malicious party: rewrite its envelopes and sign them with its own identity key ----------
+Mutation = Callable[[Envelope, str], bool]  # (envelope, recipient) -> changed?
+
+
+def resigning(lp: LocalParties, bad: str, mutate: Mutation):
+    """Interceptor: `mutate` may rewrite any envelope `bad` sends; a rewritten envelope is
+    re-signed with bad's key, so the fault is attributable to bad and nobody else."""
+
+    def interceptor(sender: str, to: str, data: bytes) -> bytes | None:
+        if sender != bad:
+            return data
+        env = parse_envelope(data)
+        if not mutate(env, to):
+            return data
+        return resign(lp, bad, env)
+
+    return interceptor
+
+
+def resign(lp: LocalParties, party: str, env: Envelope) -> bytes:
+    env.signature = lp.signers[party].sign(envelope_statement(env))
+    return env.SerializeToString(deterministic=True)
+
+
+def unsigned(bad: str, mutate: Mutation):
+    """Interceptor that rewrites bad's envelopes WITHOUT re-signing (a network attacker)."""
+
+    def interceptor(sender: str, to: str, data: bytes) -> bytes | None:
+        if sender != bad:
+            return data
+        env = parse_envelope(data)
+        if not mutate(env, to):
+            return data
+        return env.SerializeToString(deterministic=True)
+
+    return interceptor
+
+
+def on_payload(round: int, msg_type, fn: Callable[[object], None], *, broadcast: bool | None = None,
+               to: Iterable[str] | None = None) -> Mutation:
+    """Mutation of the payload of round `round` envelopes (optionally only broadcast or only
+    direct ones, optionally only to some recipients): `fn` edits the parsed message in place."""
+    targets = None if to is None else set(to)
+
+    def mutate(env: Envelope, recipient: str) -> bool:
+        if env.round != round or (broadcast is not None and (env.recipient == "") != broadcast):
+            return False
+        if targets is not None and recipient not in targets:
+            return False
+        msg = msg_type.FromString(env.payload)
+        fn(msg)
+        env.payload = msg.SerializeToString(deterministic=True)
+        return True
+
+    return mutate
+
+
+def on_envelope(round: int, fn: Callable[[Envelope], None], *, broadcast: bool | None = None,
+                to: Iterable[str] | None = None) -> Mutation:
+    targets = None if to is None else set(to)
+
+    def mutate(env: Envelope, recipient: str) -> bool:
+        if env.round != round or (broadcast is not None and (env.recipient == "") != broadcast):
+            return False
+        if targets is not None and recipient not in targets:
+            return False
+        fn(env)
+        return True
+
+    return mutate
+
+
+def flip_last_bit(data: bytes) -> bytes:
+    return data[:-1] + bytes([data[-1] ^ 1])
+
+
+def check_blame(res: RunResult, lp: LocalParties, bad: str, reasons: set[Reason] | Reason, *, round: int | None = None):
+    """Someone detected the fault, every accusation names `bad` (never an honest party),
+    and the evidence holds an envelope `bad` really signed."""
+    if isinstance(reasons, Reason):
+        reasons = {reasons}
+    assert res.blames, "no party detected the fault"
+    for reporter, blame in res.blames.items():
+        assert reporter != bad, f"the cheater {bad} blamed someone: {blame.summary()}"
+        assert blame.accused == bad, f"{reporter} blamed {blame.accused!r}, not {bad}: {blame.summary()}"
+        assert blame.reason in reasons, f"{reporter}: unexpected reason {blame.reason}: {blame.summary()}"
+        assert blame.reporter == reporter
+        if round is not None:
+            assert blame.round == round, blame.summary()
+        assert any(_signed_by(lp, bad, e) for e in blame.evidence), "evidence lacks an envelope signed by the accused"
+    return res.blames
+
+
+def _signed_by(lp: LocalParties, party: str, data: bytes) -> bool:
+    env = parse_envelope(data)
+    return env.sender == party and verify_signature(lp.identities[party], envelope_statement(env), env.signature)
+
+
+# -- independent signature checks ---------------------------------------------------------
+def check_signature(pubkey: bytes, digest: bytes, sig) -> None:
+    """coincurve (libsecp256k1) DER verify, recovery, and pyca/cryptography (OpenSSL) verify."""
+    assert 0 < sig.r < q and 0 < sig.s <= q // 2, "not a low-S signature"
+    assert sig.v in (0, 1)
+    der = encode_dss_signature(sig.r, sig.s)
+    pk = PublicKey(pubkey)
+    assert pk.verify(der, digest, hasher=None)
+    rsv = sig.r.to_bytes(32, "big") + sig.s.to_bytes(32, "big") + bytes([sig.v])
+    assert PublicKey.from_signature_and_message(rsv, digest, hasher=None).format() == pk.format()
+    # the other recovery id gives a different key (so v is meaningful, not lucky)
+    rsv_other = rsv[:64] + bytes([sig.v ^ 1])
+    try:
+        other = PublicKey.from_signature_and_message(rsv_other, digest, hasher=None).format()
+    except Exception:
+        other = None
+    assert other != pk.format()
+    ossl = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256K1(), pubkey)
+    ossl.verify(der, digest, ec.ECDSA(Prehashed(hashes.SHA256())))
