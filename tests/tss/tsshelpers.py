@@ -151,16 +151,17 @@ def check_blame(res: RunResult, lp: LocalParties, bad: str, reasons: set[Reason]
     and the evidence holds an envelope `bad` really signed."""
     if isinstance(reasons, Reason):
         reasons = {reasons}
-    assert res.blames, "no party detected the fault"
-    for reporter, blame in res.blames.items():
-        assert reporter != bad, f"the cheater {bad} blamed someone: {blame.summary()}"
+    honest = {p: b for p, b in res.blames.items() if p != bad}
+    assert honest, "no honest party detected the fault"
+    for reporter, blame in res.blames.items():  # the cheater's own (honest) code may notice too
         assert blame.accused == bad, f"{reporter} blamed {blame.accused!r}, not {bad}: {blame.summary()}"
         assert blame.reason in reasons, f"{reporter}: unexpected reason {blame.reason}: {blame.summary()}"
         assert blame.reporter == reporter
         if round is not None:
             assert blame.round == round, blame.summary()
-        assert any(_signed_by(lp, bad, e) for e in blame.evidence), "evidence lacks an envelope signed by the accused"
-    return res.blames
+        if reporter != bad:
+            assert any(_signed_by(lp, bad, e) for e in blame.evidence), "evidence lacks an envelope signed by the accused"
+    return honest
 
 
 def _signed_by(lp: LocalParties, party: str, data: bytes) -> bool:
