@@ -31,11 +31,15 @@ def pool() -> list[PaillierSecretKey]:
 class World:
     """Lazily built, cached parties, aux info and key shares, keyed by party count."""
 
-    def __init__(self, pool):
-        self.pool = pool
+    def __init__(self, request):
+        self._request = request
         self._parties: dict[int, LocalParties] = {}
         self._aux: dict[int, dict] = {}
         self._keys: dict[tuple[int, int], dict] = {}
+
+    @property
+    def pool(self) -> list[PaillierSecretKey]:
+        return self._request.getfixturevalue("pool")  # generated on first use only
 
     def paillier(self, n: int) -> dict[str, PaillierSecretKey]:
         return dict(zip(tsshelpers.names(n), self.pool))
@@ -62,5 +66,5 @@ class World:
 
 
 @pytest.fixture(scope="session")
-def world(pool) -> World:
-    return World(pool)
+def world(request) -> World:
+    return World(request)

@@ -510,7 +510,7 @@ def test_mod_rejects_prime_and_even_moduli(cases, pool):
     assert not mod.verify(CTX, mod.Statement(pool[0].N + 1), c.proof)
 
 
-@pytest.mark.xfail(strict=True, reason=(
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "BUG abci_mpc/tss/zk/mod.py verify() and zk/prm.py verify(): the loops zip() the "
     "challenges with the proof's lists and never check that there are STAT=80 repetitions, "
     "so a Proof object with empty lists verifies (decode() enforces the count, verify() "
