@@ -79,6 +79,10 @@ class Out:
 
 @dataclass
 class Step:
+    """Messages to send, then the next round and/or the result. With both, the party has
+    its output but keeps listening: a later round may still identify a cheater (see the
+    identification rounds of presign and sign)."""
+
     out: list[Out]
     next: Round | None = None
     result: Any = None
@@ -98,6 +102,11 @@ class Round:
 
     def receive(self, sender: str, broadcast, direct) -> None:
         raise NotImplementedError
+
+    def reply(self) -> list[Out]:
+        """Messages to send when a peer's message for this round arrives before we sent ours.
+        Only continuation rounds (which we enter without sending) need it."""
+        return []
 
     def finalize(self) -> Step:
         raise NotImplementedError

@@ -96,6 +96,7 @@ def run(starts: Mapping[str, tuple[Session, Callable[[], Step]]], *, shuffle: ra
             out.rejected += 1
         except ProtocolAbort as exc:
             out.blames[to] = exc.blame
+            post(to, exc.outgoing)
     for p, s in sessions.items():
         if s.result is not None:
             out.results[p] = s.result
@@ -144,13 +145,13 @@ class LocalParties:
     def presign(self, shares: Mapping[str, KeyShare], signers, **kw) -> dict[str, Presignature]:
         any_share = next(iter(shares.values()))
         b = presign.binding(any_share)
-        return self._run(presign.PROTOCOL, signers, b, lambda info, p: presign.begin(info, shares[p]), **kw)
+        return self._run(presign.PROTOCOL, signers, b, lambda info, p: presign.begin(info, shares[p], self.signers[p], self.identities), **kw)
 
     def sign(self, shares: Mapping[str, KeyShare], presigs: Mapping[str, Presignature], digest: bytes, **kw):
         ps = next(iter(presigs.values()))
         b = sign.binding(ps.id, ps.key_fingerprint, digest)
         results = self._run(sign.PROTOCOL, ps.signers, b,
-                            lambda info, p: sign.begin(info, shares[p], presigs[p], digest), **kw)
+                            lambda info, p: sign.begin(info, shares[p], presigs[p], digest, self.identities), **kw)
         sigs = set(results.values())
         assert len(sigs) == 1, "signers disagree on the signature"
         return sigs.pop()

@@ -17,7 +17,8 @@ from .errors import TssError
 from .paillier import PaillierError, PaillierSecretKey
 from .pedersen import RingPedersen, RingPedersenSecret
 from .shares import AuxInfo, KeyShare, PartyAux, Presignature
-from .shares_pb2 import AuxInfoRecord, KeyShareRecord, PartyAuxRecord, PresignatureRecord
+from .shares_pb2 import AuxInfoRecord, KeyShareRecord, PartyAuxRecord, PresignatureRecord, PresignPublicRecord
+from .wire_pb2 import KReceipt, MtaReceipt
 from .vss import lagrange
 
 VERSION = 1
@@ -147,14 +148,34 @@ def check_public_shares(parties, t, ids, X, pk) -> None:
 
 # -- presignature ---------------------------------------------------------------------------
 def presignature_to_bytes(ps: Presignature) -> bytes:
+    others = [p for p in ps.signers if p != ps.me]
+    public = PresignPublicRecord(k_receipts=[ps.k_receipts[p] for p in ps.signers if p in ps.k_receipts],
+                                 mta_in=[ps.mta_in[p] for p in others if p in ps.mta_in],
+                                 mta_out=[ps.mta_out[p] for p in others if p in ps.mta_out])
     return PresignatureRecord(version=VERSION, id=ps.id, key_fingerprint=ps.key_fingerprint,
                               signers=list(ps.signers), me=ps.me, R=ps.R.to_bytes(),
-                              k=scalar_to_bytes(ps.k), chi=scalar_to_bytes(ps.chi)).SerializeToString(deterministic=True)
+                              k=scalar_to_bytes(ps.k), chi=scalar_to_bytes(ps.chi),
+                              public=public).SerializeToString(deterministic=True)
+
+
+def _receipts(raw, cls, key: str, what: str) -> dict[str, bytes]:
+    out = {}
+    for data in raw:
+        try:
+            r = cls.FromString(data)
+        except (PbDecodeError, ValueError):
+            raise ShareFormatError(f"presignature: malformed {what}") from None
+        out[getattr(r, key)] = bytes(data)
+    return out
 
 
 def presignature_from_bytes(data: bytes) -> Presignature:
     rec = _parse(PresignatureRecord, data, "presignature")
     if rec.me not in rec.signers or len(rec.id) != 32 or len(rec.key_fingerprint) != 32:
         raise ShareFormatError("presignature: malformed header")
+    pub = rec.public
     return Presignature(rec.id, rec.key_fingerprint, tuple(rec.signers), rec.me, _point(rec.R, "R"),
-                        _scalar(rec.k, "k"), _scalar(rec.chi, "chi"))
+                        _scalar(rec.k, "k"), _scalar(rec.chi, "chi"),
+                        k_receipts=_receipts(pub.k_receipts, KReceipt, "party", "k receipt"),
+                        mta_in=_receipts(pub.mta_in, MtaReceipt, "sender", "mta_in receipt"),
+                        mta_out=_receipts(pub.mta_out, MtaReceipt, "recipient", "mta_out receipt"))

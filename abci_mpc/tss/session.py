@@ -114,11 +114,14 @@ class Session:
     def start(self, first: Step) -> list[Outgoing]:
         if self._round is not None or self.status is not Status.RUNNING:
             raise SessionClosed("session already started")
-        return self._apply(first)
+        return self._apply(first, 1)
 
     def receive(self, data: bytes) -> list[Outgoing]:
-        """Feed one envelope. Raises Rejected (ignored, harmless) or ProtocolAbort (failed)."""
-        if self.status is not Status.RUNNING:
+        """Feed one envelope. Raises Rejected (ignored, harmless) or ProtocolAbort (failed).
+
+        A DONE session whose protocol still listens (an identification round after the
+        output) keeps accepting envelopes for that round."""
+        if self.status is Status.FAILED or self._round is None:
             raise SessionClosed(f"session is {self.status.value}")
         env = parse_envelope(data)
         self._authenticate(env)
@@ -134,7 +137,14 @@ class Session:
         self._seen[slot] = data
         self._log.setdefault(env.sender, []).append(data)
         self._pending.setdefault(env.round, {}).setdefault(env.sender, {})[env.recipient == ""] = env
-        return self._advance()
+        out: list[Outgoing] = []
+        if env.round == self._round.NUMBER and self._next_out_round <= env.round:
+            out = self._emit(self._round.reply(), env.round)  # a continuation round not answered yet
+        try:
+            return out + self._advance()
+        except ProtocolAbort as exc:
+            exc.outgoing = out + exc.outgoing
+            raise
 
     def waiting_for(self) -> set[str]:
         """Participants whose messages for the current round have not all arrived."""
@@ -204,7 +214,7 @@ class Session:
             except Fault as f:
                 # Raised by an identification step, which names the party it caught.
                 self._abort(f.accused or "", rnd.NUMBER, f.reason, f.detail)
-            out.extend(self._apply(step))
+            out.extend(self._apply(step, rnd.NUMBER + 1))
         return out
 
     def _process(self, rnd: Round, sender: str, parts: dict[bool, Envelope], expects) -> None:
@@ -236,12 +246,22 @@ class Session:
                 sender=sender, payload_digest=payload_digest(env.payload),
                 echo_digest=echo_digest(env.echo), signature=env.signature)
 
-    def _apply(self, step: Step) -> list[Outgoing]:
-        number = self._next_out_round
+    def _apply(self, step: Step, number: int) -> list[Outgoing]:
+        out = self._emit(step.out, number)
+        self._round = step.next
+        if step.result is not None:
+            self.status = Status.DONE
+            self.result = step.result
+        return out
+
+    def _emit(self, msgs, number: int) -> list[Outgoing]:
+        """Sign and wrap round-`number` messages; they carry our echo of round number-1."""
+        if not msgs:
+            return []
         echo = self._echo_of(number - 1)
         out = []
         broadcasts = 0
-        for o in step.out:
+        for o in msgs:
             payload = o.msg.SerializeToString(deterministic=True)
             env = Envelope(version=WIRE_VERSION, protocol=self.info.protocol, session=self.info.session_id,
                            round=number, sender=self.info.me, recipient=o.to or "", payload=payload, echo=echo)
@@ -256,10 +276,6 @@ class Session:
             out.append(Outgoing(o.to, data))
         assert broadcasts <= 1, "a round sends at most one broadcast"
         self._next_out_round = number + 1
-        self._round = step.next
-        if step.next is None:
-            self.status = Status.DONE
-            self.result = step.result
         return out
 
     def _echo_of(self, round: int) -> list[Echo]:

@@ -89,6 +89,11 @@ class Presignature:
     R: Point
     k: int = field(repr=False)
     chi: int = field(repr=False)
+    # Public data for signing identification: every signer's KReceipt, and the MtaReceipts
+    # this signer received from / sent to each peer (serialized wire_pb2 messages).
+    k_receipts: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    mta_in: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    mta_out: Mapping[str, bytes] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
         return f"Presignature(id={self.id.hex()[:16]}, signers={self.signers}, <secret>)"

@@ -61,7 +61,7 @@ class KeyShareRecord(_message.Message):
     def __init__(self, version: _Optional[int] = ..., parties: _Optional[_Iterable[str]] = ..., threshold: _Optional[int] = ..., me: _Optional[str] = ..., share_ids: _Optional[_Iterable[bytes]] = ..., x: _Optional[bytes] = ..., public_shares: _Optional[_Iterable[bytes]] = ..., public_key: _Optional[bytes] = ..., aux: _Optional[_Union[AuxInfoRecord, _Mapping]] = ...) -> None: ...
 
 class PresignatureRecord(_message.Message):
-    __slots__ = ("version", "id", "key_fingerprint", "signers", "me", "R", "k", "chi")
+    __slots__ = ("version", "id", "key_fingerprint", "signers", "me", "R", "k", "chi", "public")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     KEY_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
@@ -70,6 +70,7 @@ class PresignatureRecord(_message.Message):
     R_FIELD_NUMBER: _ClassVar[int]
     K_FIELD_NUMBER: _ClassVar[int]
     CHI_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_FIELD_NUMBER: _ClassVar[int]
     version: int
     id: bytes
     key_fingerprint: bytes
@@ -78,4 +79,15 @@ class PresignatureRecord(_message.Message):
     R: bytes
     k: bytes
     chi: bytes
-    def __init__(self, version: _Optional[int] = ..., id: _Optional[bytes] = ..., key_fingerprint: _Optional[bytes] = ..., signers: _Optional[_Iterable[str]] = ..., me: _Optional[str] = ..., R: _Optional[bytes] = ..., k: _Optional[bytes] = ..., chi: _Optional[bytes] = ...) -> None: ...
+    public: PresignPublicRecord
+    def __init__(self, version: _Optional[int] = ..., id: _Optional[bytes] = ..., key_fingerprint: _Optional[bytes] = ..., signers: _Optional[_Iterable[str]] = ..., me: _Optional[str] = ..., R: _Optional[bytes] = ..., k: _Optional[bytes] = ..., chi: _Optional[bytes] = ..., public: _Optional[_Union[PresignPublicRecord, _Mapping]] = ...) -> None: ...
+
+class PresignPublicRecord(_message.Message):
+    __slots__ = ("k_receipts", "mta_in", "mta_out")
+    K_RECEIPTS_FIELD_NUMBER: _ClassVar[int]
+    MTA_IN_FIELD_NUMBER: _ClassVar[int]
+    MTA_OUT_FIELD_NUMBER: _ClassVar[int]
+    k_receipts: _containers.RepeatedScalarFieldContainer[bytes]
+    mta_in: _containers.RepeatedScalarFieldContainer[bytes]
+    mta_out: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, k_receipts: _Optional[_Iterable[bytes]] = ..., mta_in: _Optional[_Iterable[bytes]] = ..., mta_out: _Optional[_Iterable[bytes]] = ...) -> None: ...

@@ -125,13 +125,45 @@ class ReshareR3(_message.Message):
     fac: _proofs_pb2.PiFac
     def __init__(self, sch: _Optional[_Union[_proofs_pb2.PiSch, _Mapping]] = ..., mod: _Optional[_Union[_proofs_pb2.PiMod, _Mapping]] = ..., fac: _Optional[_Union[_proofs_pb2.PiFac, _Mapping]] = ...) -> None: ...
 
-class PresignR1(_message.Message):
-    __slots__ = ("K", "G")
+class KReceipt(_message.Message):
+    __slots__ = ("party", "K", "G", "signature")
+    PARTY_FIELD_NUMBER: _ClassVar[int]
     K_FIELD_NUMBER: _ClassVar[int]
     G_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    party: str
     K: bytes
     G: bytes
-    def __init__(self, K: _Optional[bytes] = ..., G: _Optional[bytes] = ...) -> None: ...
+    signature: bytes
+    def __init__(self, party: _Optional[str] = ..., K: _Optional[bytes] = ..., G: _Optional[bytes] = ..., signature: _Optional[bytes] = ...) -> None: ...
+
+class MtaReceipt(_message.Message):
+    __slots__ = ("sender", "recipient", "D", "F", "D_hat", "F_hat", "signature")
+    SENDER_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    D_FIELD_NUMBER: _ClassVar[int]
+    F_FIELD_NUMBER: _ClassVar[int]
+    D_HAT_FIELD_NUMBER: _ClassVar[int]
+    F_HAT_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    sender: str
+    recipient: str
+    D: bytes
+    F: bytes
+    D_hat: bytes
+    F_hat: bytes
+    signature: bytes
+    def __init__(self, sender: _Optional[str] = ..., recipient: _Optional[str] = ..., D: _Optional[bytes] = ..., F: _Optional[bytes] = ..., D_hat: _Optional[bytes] = ..., F_hat: _Optional[bytes] = ..., signature: _Optional[bytes] = ...) -> None: ...
+
+class PresignR1(_message.Message):
+    __slots__ = ("K", "G", "receipt")
+    K_FIELD_NUMBER: _ClassVar[int]
+    G_FIELD_NUMBER: _ClassVar[int]
+    RECEIPT_FIELD_NUMBER: _ClassVar[int]
+    K: bytes
+    G: bytes
+    receipt: bytes
+    def __init__(self, K: _Optional[bytes] = ..., G: _Optional[bytes] = ..., receipt: _Optional[bytes] = ...) -> None: ...
 
 class PresignR1Proof(_message.Message):
     __slots__ = ("psi0",)
@@ -140,7 +172,7 @@ class PresignR1Proof(_message.Message):
     def __init__(self, psi0: _Optional[_Union[_proofs_pb2.PiEnc, _Mapping]] = ...) -> None: ...
 
 class PresignR2(_message.Message):
-    __slots__ = ("Gamma", "D", "F", "D_hat", "F_hat", "psi", "psi_hat", "psi_prime")
+    __slots__ = ("Gamma", "D", "F", "D_hat", "F_hat", "psi", "psi_hat", "psi_prime", "receipt")
     GAMMA_FIELD_NUMBER: _ClassVar[int]
     D_FIELD_NUMBER: _ClassVar[int]
     F_FIELD_NUMBER: _ClassVar[int]
@@ -149,6 +181,7 @@ class PresignR2(_message.Message):
     PSI_FIELD_NUMBER: _ClassVar[int]
     PSI_HAT_FIELD_NUMBER: _ClassVar[int]
     PSI_PRIME_FIELD_NUMBER: _ClassVar[int]
+    RECEIPT_FIELD_NUMBER: _ClassVar[int]
     Gamma: bytes
     D: bytes
     F: bytes
@@ -157,20 +190,63 @@ class PresignR2(_message.Message):
     psi: _proofs_pb2.PiAffG
     psi_hat: _proofs_pb2.PiAffG
     psi_prime: _proofs_pb2.PiLogStar
-    def __init__(self, Gamma: _Optional[bytes] = ..., D: _Optional[bytes] = ..., F: _Optional[bytes] = ..., D_hat: _Optional[bytes] = ..., F_hat: _Optional[bytes] = ..., psi: _Optional[_Union[_proofs_pb2.PiAffG, _Mapping]] = ..., psi_hat: _Optional[_Union[_proofs_pb2.PiAffG, _Mapping]] = ..., psi_prime: _Optional[_Union[_proofs_pb2.PiLogStar, _Mapping]] = ...) -> None: ...
+    receipt: bytes
+    def __init__(self, Gamma: _Optional[bytes] = ..., D: _Optional[bytes] = ..., F: _Optional[bytes] = ..., D_hat: _Optional[bytes] = ..., F_hat: _Optional[bytes] = ..., psi: _Optional[_Union[_proofs_pb2.PiAffG, _Mapping]] = ..., psi_hat: _Optional[_Union[_proofs_pb2.PiAffG, _Mapping]] = ..., psi_prime: _Optional[_Union[_proofs_pb2.PiLogStar, _Mapping]] = ..., receipt: _Optional[bytes] = ...) -> None: ...
 
 class PresignR3(_message.Message):
-    __slots__ = ("delta", "Delta", "psi_pp")
+    __slots__ = ("delta", "Delta")
     DELTA_FIELD_NUMBER: _ClassVar[int]
     DELTA_FIELD_NUMBER: _ClassVar[int]
-    PSI_PP_FIELD_NUMBER: _ClassVar[int]
     delta: bytes
     Delta: bytes
+    def __init__(self, delta: _Optional[bytes] = ..., Delta: _Optional[bytes] = ...) -> None: ...
+
+class PresignR3Proof(_message.Message):
+    __slots__ = ("psi_pp",)
+    PSI_PP_FIELD_NUMBER: _ClassVar[int]
     psi_pp: _proofs_pb2.PiLogStar
-    def __init__(self, delta: _Optional[bytes] = ..., Delta: _Optional[bytes] = ..., psi_pp: _Optional[_Union[_proofs_pb2.PiLogStar, _Mapping]] = ...) -> None: ...
+    def __init__(self, psi_pp: _Optional[_Union[_proofs_pb2.PiLogStar, _Mapping]] = ...) -> None: ...
+
+class PresignR4(_message.Message):
+    __slots__ = ("failed", "H", "mul", "received", "sent", "dec")
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    H_FIELD_NUMBER: _ClassVar[int]
+    MUL_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    SENT_FIELD_NUMBER: _ClassVar[int]
+    DEC_FIELD_NUMBER: _ClassVar[int]
+    failed: bool
+    H: bytes
+    mul: _proofs_pb2.PiMul
+    received: _containers.RepeatedCompositeFieldContainer[MtaReceipt]
+    sent: _containers.RepeatedCompositeFieldContainer[MtaReceipt]
+    dec: _containers.RepeatedCompositeFieldContainer[_proofs_pb2.PiDec]
+    def __init__(self, failed: _Optional[bool] = ..., H: _Optional[bytes] = ..., mul: _Optional[_Union[_proofs_pb2.PiMul, _Mapping]] = ..., received: _Optional[_Iterable[_Union[MtaReceipt, _Mapping]]] = ..., sent: _Optional[_Iterable[_Union[MtaReceipt, _Mapping]]] = ..., dec: _Optional[_Iterable[_Union[_proofs_pb2.PiDec, _Mapping]]] = ...) -> None: ...
 
 class SignR1(_message.Message):
     __slots__ = ("sigma",)
     SIGMA_FIELD_NUMBER: _ClassVar[int]
     sigma: bytes
     def __init__(self, sigma: _Optional[bytes] = ...) -> None: ...
+
+class SignR2(_message.Message):
+    __slots__ = ("failed", "H_hat", "Z", "k_receipt", "received", "sent", "mulstar", "dec_chi", "dec_sigma")
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    H_HAT_FIELD_NUMBER: _ClassVar[int]
+    Z_FIELD_NUMBER: _ClassVar[int]
+    K_RECEIPT_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    SENT_FIELD_NUMBER: _ClassVar[int]
+    MULSTAR_FIELD_NUMBER: _ClassVar[int]
+    DEC_CHI_FIELD_NUMBER: _ClassVar[int]
+    DEC_SIGMA_FIELD_NUMBER: _ClassVar[int]
+    failed: bool
+    H_hat: bytes
+    Z: bytes
+    k_receipt: KReceipt
+    received: _containers.RepeatedCompositeFieldContainer[MtaReceipt]
+    sent: _containers.RepeatedCompositeFieldContainer[MtaReceipt]
+    mulstar: _containers.RepeatedCompositeFieldContainer[_proofs_pb2.PiMulStar]
+    dec_chi: _containers.RepeatedCompositeFieldContainer[_proofs_pb2.PiDec]
+    dec_sigma: _containers.RepeatedCompositeFieldContainer[_proofs_pb2.PiDec]
+    def __init__(self, failed: _Optional[bool] = ..., H_hat: _Optional[bytes] = ..., Z: _Optional[bytes] = ..., k_receipt: _Optional[_Union[KReceipt, _Mapping]] = ..., received: _Optional[_Iterable[_Union[MtaReceipt, _Mapping]]] = ..., sent: _Optional[_Iterable[_Union[MtaReceipt, _Mapping]]] = ..., mulstar: _Optional[_Iterable[_Union[_proofs_pb2.PiMulStar, _Mapping]]] = ..., dec_chi: _Optional[_Iterable[_Union[_proofs_pb2.PiDec, _Mapping]]] = ..., dec_sigma: _Optional[_Iterable[_Union[_proofs_pb2.PiDec, _Mapping]]] = ...) -> None: ...

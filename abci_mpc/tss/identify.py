@@ -1,0 +1,93 @@
+"""Identifying the cheater when presigning's delta check or signing's final check fails
+(CGGMP21 section 4.3 and its identification figures). Only runs after a failure.
+
+Each party opens its value: it re-encrypts the product it claims (H_i = enc(k_i gamma_i)
+with Pi-mul, or H^_i = enc(k_i w_i) with Pi-mul*), reveals the MtA ciphertexts of round 2
+with their senders' receipts, and proves with Pi-dec, to each peer under that peer's
+ring-Pedersen parameters, that the sum every party can now compute decrypts to the value
+it announced. An honest party always can; the party that cannot is the cheater.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from . import receipts
+from .blame import Reason
+from .curve import q
+from .params import ELL, ELL_PRIME, EPS
+from .rounds import Fault
+from .zk import dec
+
+# Bound on |k_i gamma_i + sum_j (alpha_ij + beta_ij)| given the ranges Pi-aff-g proves
+# (|beta| <= 2^(l'+eps)), for up to 256 parties. It is far below N/2, so sums never wrap.
+Y_BITS_MTA = ELL_PRIME + EPS + 10
+# |k_i m + r chi_i| with every factor reduced below q.
+Y_BITS_SIGMA = 2 * ELL + 1
+
+
+def reveal(peers, mta_in: Mapping[str, bytes], mta_out: Mapping[str, bytes]):
+    """The receipts a prover shows: what each peer sent it, what it sent each peer."""
+    received, sent = [], []
+    for j in peers:
+        r_in, r_out = receipts.MtaReceipt(), receipts.MtaReceipt()
+        r_in.ParseFromString(mta_in[j])
+        r_out.ParseFromString(mta_out[j])
+        received.append(r_in)
+        sent.append(r_out)
+    return received, sent
+
+
+def check_revealed(ssid: bytes, prover: str, peers, received, sent, identities, me: str,
+                   my_in: Mapping[str, bytes], my_out: Mapping[str, bytes]):
+    """Validate a prover's revealed receipts; returns {peer: (received, sent)}.
+
+    `peers` are the prover's peers; `my_in[prover]`/`my_out[prover]` are what we hold from
+    round 2, so a prover misquoting its exchange with us is caught here."""
+    if [r.sender for r in received] != list(peers) or [r.recipient for r in sent] != list(peers):
+        raise Fault(Reason.MALFORMED, "revealed receipts do not cover every peer once, in order")
+    out = {}
+    for j, r_in, r_out in zip(peers, received, sent):
+        if r_in.recipient != prover or r_out.sender != prover:
+            raise Fault(Reason.MALFORMED, "revealed receipt names the wrong party")
+        if not receipts.check_mta(ssid, r_in, identities):
+            raise Fault(Reason.MALFORMED, f"receipt from {j} is not signed by {j}")
+        if not receipts.check_mta(ssid, r_out, identities):
+            raise Fault(Reason.MALFORMED, f"receipt to {j} is not signed by the prover")
+        if j == me:
+            held_out = receipts.MtaReceipt.FromString(my_out[prover])
+            if not receipts.same_content(held_out, r_in):
+                raise Fault(Reason.MALFORMED, "misquotes what we sent it")
+            held_in = receipts.MtaReceipt.FromString(my_in[prover])
+            if not receipts.same_content(held_in, r_out):
+                raise Fault(Reason.EQUIVOCATION, "signed two different round-2 messages to us")
+        out[j] = (r_in, r_out)
+    return out
+
+
+def mta_sum(key, base: int, exchanges, D_field: str, F_field: str) -> int:
+    """base * prod_j D_{i,j} * prod_j F_{j,i}^-1 under the prover's key: the ciphertext of
+    x*k_i + sum_j (alpha_ij + beta_ij), since F_{j,i} encrypts -beta_ij."""
+    acc = base
+    for r_in, r_out in exchanges.values():
+        D = receipts.ciphertext(getattr(r_in, D_field), key.N2, D_field)
+        F = receipts.ciphertext(getattr(r_out, F_field), key.N2, F_field)
+        acc = (acc * D * key.pow(F, -1)) % key.N2
+    return acc
+
+
+def prove_decryption(info, round: int, sk, C: int, x: int, y_bits: int, peers_ped: Mapping) -> list:
+    """Pi-dec that C decrypts to x mod q, once per peer (under its parameters)."""
+    y = sk.decrypt(C)
+    if (y - x) % q:
+        raise AssertionError("own opening is inconsistent")  # would mean our own state is corrupt
+    rho = sk.randomness(C)
+    return [dec.prove(info.proof(round, info.me, j), dec.Statement(sk, C, x % q, y_bits, ped), y, rho)
+            .encode(dec.Statement(sk.public, C, x % q, y_bits, ped)) for j, ped in peers_ped.items()]
+
+
+def check_decryption(info, round: int, prover: str, key, C: int, x: int, y_bits: int, own_ped, msg, what: str) -> None:
+    stmt = dec.Statement(key, C, x % q, y_bits, own_ped)
+    proof = dec.Proof.decode(msg, dec.Statement(key, C, x % q, y_bits, own_ped.public))
+    if not dec.verify(info.proof(round, prover, info.me), stmt, proof):
+        raise Fault(Reason.BAD_PROOF, f"Pi-dec: {what}")
