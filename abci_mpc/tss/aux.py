@@ -75,13 +75,7 @@ class _Round2(Round):
         self.rhos = {prev.info.me: prev.rho}
 
     def receive(self, sender, msg, direct):
-        aux, psi_hat = auxpart.read_params(msg.params)
-        if len(msg.rho) != 32 or len(msg.u) != 32:
-            raise Fault(Reason.MALFORMED, "rho and u must be 32 bytes")
-        if _commitment(self.info, sender, aux, psi_hat, msg.rho, msg.u) != self.prev.V[sender]:
-            raise Fault(Reason.BAD_COMMITMENT, "aux-info decommitment does not open V")
-        auxpart.check_params(self.info, sender, aux, psi_hat)
-        self.public[sender], self.rhos[sender] = aux, msg.rho
+        self.public[sender], self.rhos[sender] = check_decommit(self.info, sender, self.prev.V[sender], msg)
 
     def finalize(self):
         info = self.info
@@ -106,3 +100,29 @@ class _Round3(Round):
         d = self.prev.prev.d
         public = {p: self.prev.public[p] for p in self.info.parties}
         return Step([], None, AuxInfo(self.info.parties, public, d.paillier, d.ped))
+
+
+def check_decommit(info, j, V: bytes, msg: AuxR2):
+    aux, psi_hat = auxpart.read_params(msg.params)
+    if len(msg.rho) != 32 or len(msg.u) != 32:
+        raise Fault(Reason.MALFORMED, "rho and u must be 32 bytes")
+    if _commitment(info, j, aux, psi_hat, msg.rho, msg.u) != V:
+        raise Fault(Reason.BAD_COMMITMENT, "aux-info decommitment does not open V")
+    auxpart.check_params(info, j, aux, psi_hat)
+    return aux, msg.rho
+
+
+def observe(ev) -> None:
+    """Third-party re-check of an aux-info blame (see evidence.py)."""
+    info, j, v = ev.info, ev.accused, ev.info.me
+    if ev.round == 1:
+        check_commitment_msg(ev.get(1, j, None, Commitment))
+    elif ev.round == 2:
+        check_decommit(info, j, ev.get(1, j, None, Commitment).V, ev.get(2, j, None, AuxR2))
+    elif ev.round == 3:
+        r2 = {p: ev.get(2, p, None, AuxR2) for p in info.parties}
+        rid = xor_all(r2[p].rho for p in info.parties)
+        aux_j, _ = auxpart.read_params(r2[j].params)
+        aux_v, _ = auxpart.read_params(r2[v].params)
+        msg = ev.get(3, j, v, AuxR3)
+        auxpart.check_modulus(info, 3, rid, j, aux_j, v, aux_v.ped, msg.mod, msg.fac)

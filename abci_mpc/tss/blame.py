@@ -30,6 +30,8 @@ class Blame:
     reporter: str = ""
     # Signed envelopes (serialized) that let a third party re-check the accusation.
     evidence: tuple[bytes, ...] = field(default=(), repr=False)
+    # Signed receipts (serialized KReceipt/MtaReceipt) the reporter held, when they matter.
+    exhibits: tuple[bytes, ...] = field(default=(), repr=False)
 
     def summary(self) -> str:
         return f"{self.protocol}/{self.session.hex()[:16]} round {self.round}: {self.accused}: {self.reason.value} ({self.detail})"

@@ -39,11 +39,11 @@ def reveal(peers, mta_in: Mapping[str, bytes], mta_out: Mapping[str, bytes]):
 
 
 def check_revealed(ssid: bytes, prover: str, peers, received, sent, identities, me: str,
-                   my_in: Mapping[str, bytes], my_out: Mapping[str, bytes]):
+                   my_in: Mapping[str, bytes] | None):
     """Validate a prover's revealed receipts; returns {peer: (received, sent)}.
 
-    `peers` are the prover's peers; `my_in[prover]`/`my_out[prover]` are what we hold from
-    round 2, so a prover misquoting its exchange with us is caught here."""
+    `my_in[prover]` is the receipt the prover gave us in round 2 (None for a third party,
+    which instead checks the reporter's exhibit)."""
     if [r.sender for r in received] != list(peers) or [r.recipient for r in sent] != list(peers):
         raise Fault(Reason.MALFORMED, "revealed receipts do not cover every peer once, in order")
     out = {}
@@ -54,13 +54,13 @@ def check_revealed(ssid: bytes, prover: str, peers, received, sent, identities, 
             raise Fault(Reason.MALFORMED, f"receipt from {j} is not signed by {j}")
         if not receipts.check_mta(ssid, r_out, identities):
             raise Fault(Reason.MALFORMED, f"receipt to {j} is not signed by the prover")
-        if j == me:
-            held_out = receipts.MtaReceipt.FromString(my_out[prover])
-            if not receipts.same_content(held_out, r_in):
-                raise Fault(Reason.MALFORMED, "misquotes what we sent it")
+        if j == me and my_in is not None:
+            # r_in carries our own signature, and we signed one receipt per peer: no check
+            # needed. r_out is the prover's claim about what it sent us; ours must match.
             held_in = receipts.MtaReceipt.FromString(my_in[prover])
             if not receipts.same_content(held_in, r_out):
-                raise Fault(Reason.EQUIVOCATION, "signed two different round-2 messages to us")
+                raise Fault(Reason.EQUIVOCATION, "signed two different round-2 messages to us",
+                            exhibits=(my_in[prover],))
         out[j] = (r_in, r_out)
     return out
 

@@ -94,12 +94,7 @@ class _Round2(Round):
 
     def receive(self, sender, msg, direct):
         prev = self.prev
-        F = dealing.decode_commitments(msg.F, prev.t)
-        A = PointSpec().decode(msg.A, "A")
-        if len(msg.rho) != 32 or len(msg.u) != 32:
-            raise Fault(Reason.MALFORMED, "rho and u must be 32 bytes")
-        if _commitment(self.info, sender, F, A, msg.rho, msg.u) != prev.V[sender]:
-            raise Fault(Reason.BAD_COMMITMENT, "keygen decommitment does not open V")
+        F, A = check_decommit(self.info, sender, prev.t, prev.V[sender], msg)
         self.shares[sender] = dealing.check_share(F, prev.ids[self.info.me], direct)
         self.F[sender], self.A[sender], self.rhos[sender] = F, A, msg.rho
 
@@ -144,3 +139,30 @@ class _Round3(Round):
 
     def finalize(self):
         return Step([], None, self.share)
+
+
+def check_decommit(info, j, t: int, V: bytes, msg: KeygenR2):
+    F = dealing.decode_commitments(msg.F, t)
+    A = PointSpec().decode(msg.A, "A")
+    if len(msg.rho) != 32 or len(msg.u) != 32:
+        raise Fault(Reason.MALFORMED, "rho and u must be 32 bytes")
+    if _commitment(info, j, F, A, msg.rho, msg.u) != V:
+        raise Fault(Reason.BAD_COMMITMENT, "keygen decommitment does not open V")
+    return F, A
+
+
+def observe(ev, threshold: int) -> None:
+    """Third-party re-check of a keygen blame (see evidence.py)."""
+    info, j, v = ev.info, ev.accused, ev.info.me
+    ids = share_ids(info.parties)
+    if ev.round == 1:
+        check_commitment_msg(ev.get(1, j, None, Commitment))
+    elif ev.round == 2:
+        F, _ = check_decommit(info, j, threshold, ev.get(1, j, None, Commitment).V, ev.get(2, j, None, KeygenR2))
+        dealing.check_share(F, ids[v], ev.get(2, j, v, Share))
+    elif ev.round == 3:
+        r2 = {p: ev.get(2, p, None, KeygenR2) for p in info.parties}
+        rid = xor_all(r2[p].rho for p in info.parties)
+        F = {p: dealing.decode_commitments(r2[p].F, threshold) for p in info.parties}
+        public = dealing.public_shares((F[p] for p in info.parties), ids)
+        check_schnorr(info, 3, rid, j, public[j], PointSpec().decode(r2[j].A, "A"), ev.get(3, j, v, KeygenR3).sch)

@@ -39,7 +39,11 @@ PROTOCOL = "presign"
 
 
 def binding(share: KeyShare) -> bytes:
-    return Transcript("presign-binding").bytes("key", share.fingerprint()).digest(32)
+    return binding_for(share.fingerprint())
+
+
+def binding_for(key_fingerprint: bytes) -> bytes:
+    return Transcript("presign-binding").bytes("key", key_fingerprint).digest(32)
 
 
 def begin(info: SessionInfo, share: KeyShare, signer: Signer, identities) -> Step:
@@ -92,16 +96,8 @@ class _Round1(Round):
 
     def receive(self, j, msg, direct):
         st = self.st
-        key_j = st.pub(j).paillier
-        K, G = Unit(key_j.N2).decode(msg.K, "K"), Unit(key_j.N2).decode(msg.G, "G")
-        receipt = receipts.KReceipt(party=j, K=msg.K, G=msg.G, signature=msg.receipt)
-        if not receipts.check_k(self.info.ssid, receipt, st.identities):
-            raise Fault(Reason.MALFORMED, "round-1 receipt is not signed by the sender")
-        psi0 = enc.Proof.decode(direct.psi0, enc.Statement(key_j, K, st.aux.ped.public))
-        if not enc.verify(self.info.proof(1, j, self.info.me), enc.Statement(key_j, K, st.aux.ped), psi0):
-            raise Fault(Reason.BAD_PROOF, "Pi-enc for K_j")
-        st.K[j], st.G[j] = K, G
-        st.k_receipts[j] = receipt.SerializeToString()
+        st.K[j], st.G[j], st.k_receipts[j] = check_r1(self.info, j, st.pub(j).paillier, st.aux.ped, msg, direct,
+                                                      st.identities)
 
     def finalize(self):
         st, info = self.st, self.info
@@ -144,28 +140,10 @@ class _Round2(Round):
 
     def receive(self, j, bcast, msg):
         st, info = self.st, self.info
-        sk, own_ped = st.sk, st.aux.ped
-        key_j = st.pub(j).paillier
-        Gamma_j = PointSpec().decode(msg.Gamma, "Gamma")
-        ctx = info.proof(2, j, info.me)
-        for suffix, X, alphas in (("", Gamma_j, st.alpha), ("_hat", st.W[j], st.alpha_hat)):
-            D = Unit(sk.N2).decode(getattr(msg, "D" + suffix), "D" + suffix)
-            F = Unit(key_j.N2).decode(getattr(msg, "F" + suffix), "F" + suffix)
-            proof = affg.Proof.decode(getattr(msg, "psi" + suffix),
-                                      affg.Statement(sk.public, key_j, st.K[info.me], D, F, X, own_ped.public))
-            if not affg.verify(ctx, affg.Statement(sk, key_j, st.K[info.me], D, F, X, own_ped), proof):
-                raise Fault(Reason.BAD_PROOF, f"Pi-aff-g for D{suffix}")
-            alphas[j] = sk.decrypt(D)
-        lstmt = logstar.Statement(key_j, st.G[j], Gamma_j, Point.G, own_ped)
-        proof = logstar.Proof.decode(msg.psi_prime, logstar.Statement(key_j, st.G[j], Gamma_j, Point.G, own_ped.public))
-        if not logstar.verify(ctx, lstmt, proof):
-            raise Fault(Reason.BAD_PROOF, "Pi-log* for Gamma_j")
-        r = receipts.MtaReceipt(sender=j, recipient=info.me, D=msg.D, F=msg.F, D_hat=msg.D_hat,
-                                F_hat=msg.F_hat, signature=msg.receipt)
-        if not receipts.check_mta(info.ssid, r, st.identities):
-            raise Fault(Reason.MALFORMED, "round-2 receipt is not signed by the sender")
-        st.mta_in[j] = r.SerializeToString()
-        st.Gamma[j] = Gamma_j
+        Gamma_j, D, D_hat, receipt = check_r2(info, j, st.sk, st.pub(j).paillier, st.K[info.me], st.G[j], st.W[j],
+                                              st.aux.ped, msg, st.identities)
+        st.alpha[j], st.alpha_hat[j] = st.sk.decrypt(D), st.sk.decrypt(D_hat)
+        st.mta_in[j], st.Gamma[j] = receipt, Gamma_j
 
     def finalize(self):
         st, info = self.st, self.info
@@ -193,16 +171,9 @@ class _Round3(Round):
         self.st = st
 
     def receive(self, j, msg, direct):
-        st, info = self.st, self.info
-        key_j, own_ped = st.pub(j).paillier, st.aux.ped
-        delta_j = ScalarSpec().decode(msg.delta, "delta")
-        Delta_j = PointSpec().decode(msg.Delta, "Delta")
-        stmt = logstar.Statement(key_j, st.K[j], Delta_j, st.Gamma_sum, own_ped)
-        proof = logstar.Proof.decode(direct.psi_pp,
-                                     logstar.Statement(key_j, st.K[j], Delta_j, st.Gamma_sum, own_ped.public))
-        if not logstar.verify(info.proof(3, j, info.me), stmt, proof):
-            raise Fault(Reason.BAD_PROOF, "Pi-log* for Delta_j")
-        st.delta[j], st.Delta[j] = delta_j, Delta_j
+        st = self.st
+        st.delta[j], st.Delta[j] = check_r3(self.info, j, st.pub(j).paillier, st.K[j], st.Gamma_sum, st.aux.ped,
+                                            msg, direct)
 
     def finalize(self):
         st, info = self.st, self.info
@@ -250,22 +221,10 @@ class _Round4(Round):
 
     def receive(self, j, msg, direct):
         self.failed[j] = msg.failed
-        if not msg.failed:
-            return
-        st, info = self.st, self.info
-        key_j = st.pub(j).paillier
-        H = receipts.ciphertext(msg.H, key_j.N2, "H")
-        stmt = mul.Statement(key_j, st.K[j], st.G[j], H)
-        if not mul.verify(info.proof(4, j), stmt, mul.Proof.decode(msg.mul, stmt)):
-            raise Fault(Reason.BAD_PROOF, "Pi-mul for H_j = enc(k_j gamma_j)")
-        peers = [p for p in info.parties if p != j]
-        exchanges = identify.check_revealed(info.ssid, j, peers, msg.received, msg.sent, st.identities,
-                                            info.me, st.mta_in, st.mta_out)
-        U = identify.mta_sum(key_j, H, exchanges, "D", "F")
-        if len(msg.dec) != len(peers):
-            raise Fault(Reason.MALFORMED, "one Pi-dec per peer expected")
-        identify.check_decryption(info, 4, j, key_j, U, st.delta[j], identify.Y_BITS_MTA, st.aux.ped,
-                                  msg.dec[peers.index(info.me)], "delta_j is not what its ciphertexts say")
+        if msg.failed:
+            st = self.st
+            check_r4(self.info, j, st.pub(j).paillier, st.K[j], st.G[j], st.delta[j], st.aux.ped, msg,
+                     st.identities, st.mta_in)
 
     def finalize(self):
         # Echo broadcast has made every round-3 view equal, and the delta check is a
@@ -275,3 +234,110 @@ class _Round4(Round):
             claim = "complained although" if self.passed else "claimed success although"
             raise Fault(Reason.INCONSISTENT, f"{claim} the shared round-3 view says otherwise", accused=liars[0])
         raise Fault(Reason.INCONSISTENT, "delta check failed but every opening verified")
+
+
+# -- checks: shared by the rounds (our own parameters, through CRT) and by third parties
+#    re-checking a blame (public parameters only; see evidence.py) ------------------------
+
+def check_r1(info, j, key_j, ped_v, msg: PresignR1, direct: PresignR1Proof, identities):
+    """Round 1 from j, checked by info.me: K_j, G_j, the receipt and Pi-enc."""
+    K, G = Unit(key_j.N2).decode(msg.K, "K"), Unit(key_j.N2).decode(msg.G, "G")
+    receipt = receipts.KReceipt(party=j, K=msg.K, G=msg.G, signature=msg.receipt)
+    if not receipts.check_k(info.ssid, receipt, identities):
+        raise Fault(Reason.MALFORMED, "round-1 receipt is not signed by the sender")
+    psi0 = enc.Proof.decode(direct.psi0, enc.Statement(key_j, K, ped_v.public))
+    if not enc.verify(info.proof(1, j, info.me), enc.Statement(key_j, K, ped_v), psi0):
+        raise Fault(Reason.BAD_PROOF, "Pi-enc for K_j")
+    return K, G, receipt.SerializeToString()
+
+
+def check_r2(info, j, key_v, key_j, K_v, G_j, W_j, ped_v, msg: PresignR2, identities):
+    """Round 2 from j to info.me (whose key is key_v): both Pi-aff-g, Pi-log*, the receipt."""
+    Gamma_j = PointSpec().decode(msg.Gamma, "Gamma")
+    ctx = info.proof(2, j, info.me)
+    cts = {}
+    for suffix, X in (("", Gamma_j), ("_hat", W_j)):
+        D = Unit(key_v.N2).decode(getattr(msg, "D" + suffix), "D" + suffix)
+        F = Unit(key_j.N2).decode(getattr(msg, "F" + suffix), "F" + suffix)
+        proof = affg.Proof.decode(getattr(msg, "psi" + suffix),
+                                  affg.Statement(key_v, key_j, K_v, D, F, X, ped_v.public))
+        if not affg.verify(ctx, affg.Statement(key_v, key_j, K_v, D, F, X, ped_v), proof):
+            raise Fault(Reason.BAD_PROOF, f"Pi-aff-g for D{suffix}")
+        cts[suffix] = D
+    lstmt = logstar.Statement(key_j, G_j, Gamma_j, Point.G, ped_v)
+    proof = logstar.Proof.decode(msg.psi_prime, logstar.Statement(key_j, G_j, Gamma_j, Point.G, ped_v.public))
+    if not logstar.verify(ctx, lstmt, proof):
+        raise Fault(Reason.BAD_PROOF, "Pi-log* for Gamma_j")
+    r = receipts.MtaReceipt(sender=j, recipient=info.me, D=msg.D, F=msg.F, D_hat=msg.D_hat,
+                            F_hat=msg.F_hat, signature=msg.receipt)
+    if not receipts.check_mta(info.ssid, r, identities):
+        raise Fault(Reason.MALFORMED, "round-2 receipt is not signed by the sender")
+    return Gamma_j, cts[""], cts["_hat"], r.SerializeToString()
+
+
+def check_r3(info, j, key_j, K_j, Gamma, ped_v, msg: PresignR3, direct: PresignR3Proof):
+    delta_j = ScalarSpec().decode(msg.delta, "delta")
+    Delta_j = PointSpec().decode(msg.Delta, "Delta")
+    proof = logstar.Proof.decode(direct.psi_pp, logstar.Statement(key_j, K_j, Delta_j, Gamma, ped_v.public))
+    if not logstar.verify(info.proof(3, j, info.me), logstar.Statement(key_j, K_j, Delta_j, Gamma, ped_v), proof):
+        raise Fault(Reason.BAD_PROOF, "Pi-log* for Delta_j")
+    return delta_j, Delta_j
+
+
+def delta_check(deltas, Deltas) -> bool:
+    delta = sum(deltas) % q
+    return delta != 0 and Point.base_mul(delta) == point_sum(Deltas)
+
+
+def check_r4(info, j, key_j, K_j, G_j, delta_j, ped_v, msg: PresignR4, identities, my_in):
+    """j's opening of delta_j (only when msg.failed)."""
+    H = receipts.ciphertext(msg.H, key_j.N2, "H")
+    stmt = mul.Statement(key_j, K_j, G_j, H)
+    if not mul.verify(info.proof(4, j), stmt, mul.Proof.decode(msg.mul, stmt)):
+        raise Fault(Reason.BAD_PROOF, "Pi-mul for H_j = enc(k_j gamma_j)")
+    peers = [p for p in info.parties if p != j]
+    exchanges = identify.check_revealed(info.ssid, j, peers, msg.received, msg.sent, identities, info.me, my_in)
+    if len(msg.dec) != len(peers):
+        raise Fault(Reason.MALFORMED, "one Pi-dec per peer expected")
+    U = identify.mta_sum(key_j, H, exchanges, "D", "F")
+    identify.check_decryption(info, 4, j, key_j, U, delta_j, identify.Y_BITS_MTA, ped_v,
+                              msg.dec[peers.index(info.me)], "delta_j is not what its ciphertexts say")
+
+
+def observe(ev, key) -> None:
+    """Re-run, for a third party, the check the reporter made on the accused's message in
+    round ev.round. Raises the Fault if it reproduces. `key` is the KeyPublic."""
+    info, j, v, r = ev.info, ev.accused, ev.info.me, ev.round
+    lam = key.lagrange(info.parties)
+    key_of = {p: key.aux[p].paillier for p in info.parties}
+    ped_v = key.aux[v].ped
+
+    def K_G(p):
+        m = ev.get(1, p, None, PresignR1)
+        return Unit(key_of[p].N2).decode(m.K, "K"), Unit(key_of[p].N2).decode(m.G, "G")
+
+    if r == 1:
+        check_r1(info, j, key_of[j], ped_v, ev.get(1, j, None, PresignR1), ev.get(1, j, v, PresignR1Proof),
+                 ev.identities)
+    elif r == 2:
+        check_r2(info, j, key_of[v], key_of[j], K_G(v)[0], K_G(j)[1], key.public_shares[j] * lam[j], ped_v,
+                 ev.get(2, j, v, PresignR2), ev.identities)
+    elif r == 3:
+        gammas = [PointSpec().decode(ev.get(2, p, v, PresignR2).Gamma, "Gamma") for p in info.others]
+        gammas.append(PointSpec().decode(ev.any_sent(2, PresignR2).Gamma, "Gamma"))
+        check_r3(info, j, key_of[j], K_G(j)[0], point_sum(gammas), ped_v, ev.get(3, j, None, PresignR3),
+                 ev.get(3, j, v, PresignR3Proof))
+    elif r == 4:
+        msg = ev.get(4, j, None, PresignR4)
+        view = [ev.get(3, p, None, PresignR3) for p in info.parties]
+        passed = delta_check((ScalarSpec().decode(m.delta, "delta") for m in view),
+                             [PointSpec().decode(m.Delta, "Delta") for m in view])
+        if msg.failed == passed:
+            raise Fault(Reason.INCONSISTENT, "its claim contradicts the shared round-3 view")
+        if msg.failed:
+            mine = ev.get(2, j, v, PresignR2)
+            my_in = {j: receipts.MtaReceipt(sender=j, recipient=v, D=mine.D, F=mine.F, D_hat=mine.D_hat,
+                                            F_hat=mine.F_hat, signature=mine.receipt).SerializeToString()}
+            K, G = K_G(j)
+            delta_j = ScalarSpec().decode(view[info.parties.index(j)].delta, "delta")
+            check_r4(info, j, key_of[j], K, G, delta_j, ped_v, msg, ev.identities, my_in)

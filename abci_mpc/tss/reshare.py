@@ -173,27 +173,12 @@ class _Round2(Round):
 
     def receive(self, sender, msg, direct):
         st, roles = self.st, self.st.roles
-        is_dealer, is_member = sender in roles.dealers, sender in roles.members
-        if bool(msg.F) != is_dealer or msg.HasField("params") != is_member or bool(msg.A) != is_member:
-            raise Fault(Reason.MALFORMED, "decommitment does not match the sender's role")
-        if len(msg.rho) != 32 or len(msg.u) != 32:
-            raise Fault(Reason.MALFORMED, "rho and u must be 32 bytes")
-        F = dealing.decode_commitments(msg.F, roles.new_t) if is_dealer else None
-        aux = psi_hat = A = None
-        if is_member:
-            aux, psi_hat = auxpart.read_params(msg.params)
-            A = PointSpec().decode(msg.A, "A")
-        if _commitment(self.info, sender, F, aux, psi_hat, A, msg.rho, msg.u) != st.V[sender]:
-            raise Fault(Reason.BAD_COMMITMENT, "reshare decommitment does not open V")
-        if is_dealer:
-            expected = roles.old.public_shares[sender] * roles.lam[sender]
-            if F[0] != expected:
-                raise Fault(Reason.BAD_SHARE, "dealer's constant term is not its Lagrange-weighted old share")
+        F, aux, A = check_decommit(self.info, roles, sender, st.V[sender], msg)
+        if F is not None:
             if direct is not None:
                 st.shares[sender] = dealing.check_share(F, roles.new_ids[self.info.me], direct)
             st.F[sender] = F
-        if is_member:
-            auxpart.check_params(self.info, sender, aux, psi_hat)
+        if aux is not None:
             st.aux[sender], st.A[sender] = aux, A
         st.rhos[sender] = msg.rho
 
@@ -251,3 +236,49 @@ class _Round3(Round):
         share = KeyShare(parties=roles.members, threshold=roles.new_t, me=info.me, share_ids=dict(roles.new_ids),
                          x=st.x, public_shares=dict(st.public_shares), public_key=roles.old.public_key, aux=aux)
         return Step([], None, Output(share))
+
+
+def check_decommit(info, roles: _Roles, j, V: bytes, msg: ReshareR2):
+    """j's decommitment by role: (F if dealer, aux if member, A if member)."""
+    is_dealer, is_member = j in roles.dealers, j in roles.members
+    if bool(msg.F) != is_dealer or msg.HasField("params") != is_member or bool(msg.A) != is_member:
+        raise Fault(Reason.MALFORMED, "decommitment does not match the sender's role")
+    if len(msg.rho) != 32 or len(msg.u) != 32:
+        raise Fault(Reason.MALFORMED, "rho and u must be 32 bytes")
+    F = dealing.decode_commitments(msg.F, roles.new_t) if is_dealer else None
+    aux = psi_hat = A = None
+    if is_member:
+        aux, psi_hat = auxpart.read_params(msg.params)
+        A = PointSpec().decode(msg.A, "A")
+    if _commitment(info, j, F, aux, psi_hat, A, msg.rho, msg.u) != V:
+        raise Fault(Reason.BAD_COMMITMENT, "reshare decommitment does not open V")
+    if is_dealer and F[0] != roles.old.public_shares[j] * roles.lam[j]:
+        raise Fault(Reason.BAD_SHARE, "dealer's constant term is not its Lagrange-weighted old share")
+    if is_member:
+        auxpart.check_params(info, j, aux, psi_hat)
+    return F, aux, A
+
+
+def observe(ev, old: OldKey, dealers, members, new_threshold: int) -> None:
+    """Third-party re-check of a reshare or refresh blame (see evidence.py)."""
+    info, j, v = ev.info, ev.accused, ev.info.me
+    roles = _Roles(info, old, dealers, members, new_threshold)
+    if ev.round == 1:
+        check_commitment_msg(ev.get(1, j, None, Commitment))
+    elif ev.round == 2:
+        F, _, _ = check_decommit(info, roles, j, ev.get(1, j, None, Commitment).V, ev.get(2, j, None, ReshareR2))
+        if F is not None and v in roles.members:
+            dealing.check_share(F, roles.new_ids[v], ev.get(2, j, v, Share))
+    elif ev.round == 3:
+        r2 = {p: ev.get(2, p, None, ReshareR2) for p in info.parties}
+        rid = xor_all(r2[p].rho for p in info.parties)
+        F = [dealing.decode_commitments(r2[d].F, roles.new_t) for d in roles.dealers]
+        public = dealing.public_shares(F, roles.new_ids)
+        msg = ev.get(3, j, v, ReshareR3)
+        check_schnorr(info, 3, rid, j, public[j], PointSpec().decode(r2[j].A, "A"), msg.sch)
+        if v in roles.members:
+            if not (msg.HasField("mod") and msg.HasField("fac")):
+                raise Fault(Reason.MALFORMED, "member omitted its aux-info proofs")
+            aux_j, _ = auxpart.read_params(r2[j].params)
+            aux_v, _ = auxpart.read_params(r2[v].params)
+            auxpart.check_modulus(info, 3, rid, j, aux_j, v, aux_v.ped, msg.mod, msg.fac)

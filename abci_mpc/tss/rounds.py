@@ -66,8 +66,9 @@ class Fault(Exception):
     """Raised by a round when the sender's message is invalid. `accused` overrides the
     sender (identification steps raise it from `finalize`, naming the party they caught)."""
 
-    def __init__(self, reason: Reason, detail: str, accused: str | None = None):
+    def __init__(self, reason: Reason, detail: str, accused: str | None = None, exhibits: tuple[bytes, ...] = ()):
         self.reason, self.detail, self.accused = reason, detail, accused
+        self.exhibits = exhibits  # signed receipts the reporter holds, for the evidence
         super().__init__(f"{reason.value}: {detail}")
 
 

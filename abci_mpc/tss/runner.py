@@ -124,6 +124,7 @@ class LocalParties:
         for p in sorted(members):
             s = self.session(protocol, members, p, binding)
             starts[p] = (s, lambda s=s, p=p: begin(s.info, p))
+        self.sessions = {p: s for p, (s, _) in starts.items()}
         self.last = run(starts, **kw)
         return self.last.unwrap()
 
@@ -149,7 +150,7 @@ class LocalParties:
 
     def sign(self, shares: Mapping[str, KeyShare], presigs: Mapping[str, Presignature], digest: bytes, **kw):
         ps = next(iter(presigs.values()))
-        b = sign.binding(ps.id, ps.key_fingerprint, digest)
+        b = sign.binding(ps.id, ps.key_fingerprint, ps.R, digest)
         results = self._run(sign.PROTOCOL, ps.signers, b,
                             lambda info, p: sign.begin(info, shares[p], presigs[p], digest, self.identities), **kw)
         sigs = set(results.values())

@@ -12,7 +12,7 @@ from google.protobuf.message import DecodeError as PbDecodeError
 from gmpy2 import mpz
 
 from .codec import byte_len
-from .curve import CurveError, Point, point_sum, q, scalar_from_bytes, scalar_to_bytes
+from .curve import CurveError, Point, point_sum, scalar_from_bytes, scalar_to_bytes
 from .errors import TssError
 from .paillier import PaillierError, PaillierSecretKey
 from .pedersen import RingPedersen, RingPedersenSecret

@@ -58,18 +58,18 @@ def echo_digest(entries) -> bytes:
     return t.digest(32)
 
 
-def statement(protocol: str, session: bytes, round: int, sender: str, recipient: str,
-              p_digest: bytes, e_digest: bytes) -> bytes:
-    """What a sender signs: every header field plus digests of payload and echo."""
-    t = Transcript("envelope").int("version", WIRE_VERSION).str("protocol", protocol)
-    t.bytes("session", session).int("round", round).str("sender", sender).str("recipient", recipient)
+def statement(ssid: bytes, round: int, sender: str, recipient: str, p_digest: bytes, e_digest: bytes) -> bytes:
+    """What a sender signs: the ssid (protocol, session id, parties and every public input
+    of the run), the header fields, and digests of payload and echo. Binding the ssid makes
+    evidence self-authenticating: checked against any other context, signatures fail."""
+    t = Transcript("envelope").int("version", WIRE_VERSION).bytes("ssid", ssid)
+    t.int("round", round).str("sender", sender).str("recipient", recipient)
     t.bytes("payload", p_digest).bytes("echo", e_digest)
     return t.digest(32)
 
 
-def envelope_statement(env: Envelope) -> bytes:
-    return statement(env.protocol, env.session, env.round, env.sender, env.recipient,
-                     payload_digest(env.payload), echo_digest(env.echo))
+def envelope_statement(env: Envelope, ssid: bytes) -> bytes:
+    return statement(ssid, env.round, env.sender, env.recipient, payload_digest(env.payload), echo_digest(env.echo))
 
 
 def parse_envelope(data: bytes) -> Envelope:
@@ -105,6 +105,7 @@ class Session:
         self._done: set[str] = set()  # senders processed in the current round
         self._views: dict[int, dict[str, Echo]] = {}  # round -> sender -> broadcast as received
         self._log: dict[str, list[bytes]] = {}  # sender -> accepted envelopes (evidence)
+        self._own_broadcasts: dict[int, bytes] = {}
 
     # -- public API -------------------------------------------------------------------
     @property
@@ -165,7 +166,7 @@ class Session:
             raise Rejected(f"round {env.round} out of range")
         if len(env.echo) > len(info.parties):
             raise Rejected("echo longer than the party list")
-        if not verify_signature(self._ids[env.sender], envelope_statement(env), env.signature):
+        if not verify_signature(self._ids[env.sender], envelope_statement(env, info.ssid), env.signature):
             raise Rejected("bad envelope signature")
 
     def _check_echo(self, env: Envelope) -> None:
@@ -181,10 +182,9 @@ class Session:
             own = mine[entry.sender]
             if (entry.payload_digest, entry.echo_digest) == (own.payload_digest, own.echo_digest):
                 continue
-            signed = statement(self.info.protocol, self.info.session_id, prev, entry.sender, "",
-                               entry.payload_digest, entry.echo_digest)
+            signed = statement(self.info.ssid, prev, entry.sender, "", entry.payload_digest, entry.echo_digest)
             if verify_signature(self._ids[entry.sender], signed, entry.signature):
-                original = self._seen.get((prev, entry.sender, True))
+                original = self._seen.get((prev, entry.sender, True)) or self._own_broadcasts.get(prev)
                 self._abort(entry.sender, prev, Reason.EQUIVOCATION,
                             f"signed different round-{prev} broadcasts (seen via {env.sender}'s echo)",
                             tuple(x for x in (original, self._seen[(env.round, env.sender, env.recipient == "")]) if x))
@@ -213,7 +213,7 @@ class Session:
                 step = rnd.finalize()
             except Fault as f:
                 # Raised by an identification step, which names the party it caught.
-                self._abort(f.accused or "", rnd.NUMBER, f.reason, f.detail)
+                self._abort(f.accused or "", rnd.NUMBER, f.reason, f.detail, exhibits=f.exhibits)
             out.extend(self._apply(step, rnd.NUMBER + 1))
         return out
 
@@ -237,7 +237,7 @@ class Session:
                 decoded.append(msg)
             rnd.receive(sender, decoded[0], decoded[1])
         except Fault as f:
-            self._abort(f.accused or sender, rnd.NUMBER, f.reason, f.detail)
+            self._abort(f.accused or sender, rnd.NUMBER, f.reason, f.detail, exhibits=f.exhibits)
         except DecodeError as exc:
             self._abort(sender, rnd.NUMBER, Reason.MALFORMED, str(exc))
         if expects[0]:
@@ -265,10 +265,11 @@ class Session:
             payload = o.msg.SerializeToString(deterministic=True)
             env = Envelope(version=WIRE_VERSION, protocol=self.info.protocol, session=self.info.session_id,
                            round=number, sender=self.info.me, recipient=o.to or "", payload=payload, echo=echo)
-            env.signature = self._signer.sign(envelope_statement(env))
+            env.signature = self._signer.sign(envelope_statement(env, self.info.ssid))
             data = env.SerializeToString(deterministic=True)
             if o.to is None:
                 broadcasts += 1
+                self._own_broadcasts[number] = data
                 self._views.setdefault(number, {})[self.info.me] = Echo(
                     sender=self.info.me, payload_digest=payload_digest(payload),
                     echo_digest=echo_digest(echo), signature=env.signature)
@@ -282,13 +283,14 @@ class Session:
         view = self._views.get(round, {})
         return [view[p] for p in self.info.parties if p in view]
 
-    def _abort(self, accused: str, round: int, reason: Reason, detail: str, evidence: tuple[bytes, ...] = ()):
+    def _abort(self, accused: str, round: int, reason: Reason, detail: str, evidence: tuple[bytes, ...] = (),
+               exhibits: tuple[bytes, ...] = ()):
         if not evidence:
-            # The accused's signed messages, plus our own broadcasts whose content the
-            # accused's messages refer to (e.g. our K_i in its Pi-aff-g statement).
-            evidence = tuple(self._log.get(accused, ())) + tuple(self._log.get(self.info.me, ()))
+            # Everything we accepted or sent: the accused's messages and whatever their
+            # statements refer to (our K_i, everyone's rho, Gamma_j, round-3 views...).
+            evidence = tuple(d for p in self.info.parties for d in self._log.get(p, ()))
         self.status = Status.FAILED
         self.blame = Blame(session=self.info.session_id, protocol=self.info.protocol, round=round,
                            accused=accused, reason=reason, detail=detail, reporter=self.info.me,
-                           evidence=evidence)
+                           evidence=evidence, exhibits=tuple(exhibits))
         raise ProtocolAbort(self.blame)

@@ -40,6 +40,34 @@ class AuxInfo:
 
 
 @dataclass(frozen=True)
+class KeyPublic:
+    """Everything public about one key epoch: what a third party needs to check evidence."""
+
+    parties: tuple[str, ...]
+    threshold: int
+    share_ids: Mapping[str, int]
+    public_shares: Mapping[str, Point]
+    public_key: Point
+    aux: Mapping[str, PartyAux] | None = None  # per party, when aux info exists
+
+    def fingerprint(self) -> bytes:
+        """Commits to every public value of this key epoch, aux included: presignatures and
+        signing sessions bind to it, so a refresh or reshare invalidates them."""
+        t = Transcript("key-fingerprint").bytes("parties", "\x00".join(self.parties).encode())
+        t.int("threshold", self.threshold).point("X", self.public_key)
+        for p in self.parties:
+            t.str("party", p).int("share_id", self.share_ids[p]).point("X_j", self.public_shares[p])
+            if self.aux is not None:
+                a = self.aux[p]
+                t.int("N", a.N).int("Nhat", a.ped.N).int("s", a.ped.s).int("t", a.ped.t)
+        return t.digest(32)
+
+    def lagrange(self, signers) -> dict[str, int]:
+        xs = [self.share_ids[p] for p in signers]
+        return {p: lagrange(xs, self.share_ids[p]) for p in signers}
+
+
+@dataclass(frozen=True)
 class KeyShare:
     """A party's share of a t-of-n key: any t+1 of `parties` can sign."""
 
@@ -57,21 +85,16 @@ class KeyShare:
             raise ValueError("aux info belongs to another party set")
         return replace(self, aux=aux)
 
+    @property
+    def public(self) -> KeyPublic:
+        return KeyPublic(self.parties, self.threshold, dict(self.share_ids), dict(self.public_shares),
+                         self.public_key, dict(self.aux.public) if self.aux is not None else None)
+
     def fingerprint(self) -> bytes:
-        """Commits to every public value of this key epoch, aux included: presignatures and
-        signing sessions bind to it, so a refresh or reshare invalidates them."""
-        t = Transcript("key-fingerprint").bytes("parties", "\x00".join(self.parties).encode())
-        t.int("threshold", self.threshold).point("X", self.public_key)
-        for p in self.parties:
-            t.str("party", p).int("share_id", self.share_ids[p]).point("X_j", self.public_shares[p])
-            if self.aux is not None:
-                a = self.aux.public[p]
-                t.int("N", a.N).int("Nhat", a.ped.N).int("s", a.ped.s).int("t", a.ped.t)
-        return t.digest(32)
+        return self.public.fingerprint()
 
     def lagrange(self, signers) -> dict[str, int]:
-        xs = [self.share_ids[p] for p in signers]
-        return {p: lagrange(xs, self.share_ids[p]) for p in signers}
+        return self.public.lagrange(signers)
 
     def __repr__(self) -> str:
         return (f"KeyShare(me={self.me!r}, t={self.threshold}, n={len(self.parties)}, "
@@ -99,4 +122,4 @@ class Presignature:
         return f"Presignature(id={self.id.hex()[:16]}, signers={self.signers}, <secret>)"
 
 
-__all__ = ["PartyAux", "AuxInfo", "KeyShare", "Presignature", "PaillierSecretKey", "RingPedersenSecret"]
+__all__ = ["PartyAux", "AuxInfo", "KeyPublic", "KeyShare", "Presignature", "PaillierSecretKey", "RingPedersenSecret"]

@@ -16,16 +16,16 @@ from .curve import Point, q
 from .ecdsa import Signature, digest_to_scalar, from_nonce_point, verify
 from .paillier import random_unit
 from .rounds import Fault, Out, Round, SessionInfo, Step
-from .shares import KeyShare, Presignature
+from .shares import KeyPublic, KeyShare, Presignature
 from .transcript import Transcript
-from .wire_pb2 import KReceipt, SignR1, SignR2
+from .wire_pb2 import KReceipt, MtaReceipt, SignR1, SignR2
 from .zk import mulstar
 
 PROTOCOL = "sign"
 
 
-def binding(presig_id: bytes, key_fingerprint: bytes, digest: bytes) -> bytes:
-    t = Transcript("sign-binding").bytes("presig", presig_id).bytes("key", key_fingerprint)
+def binding(presig_id: bytes, key_fingerprint: bytes, R: Point, digest: bytes) -> bytes:
+    t = Transcript("sign-binding").bytes("presig", presig_id).bytes("key", key_fingerprint).point("R", R)
     return t.bytes("digest", digest).digest(32)
 
 
@@ -45,7 +45,7 @@ def begin(info: SessionInfo, share: KeyShare, presig: Presignature, digest: byte
         raise ValueError("the signing session must use the presignature's signer set")
     if presig.key_fingerprint != share.fingerprint():
         raise ValueError("presignature belongs to another key epoch")
-    if info.binding != binding(presig.id, presig.key_fingerprint, digest):
+    if info.binding != binding(presig.id, presig.key_fingerprint, presig.R, digest):
         raise ValueError("session binding does not match presignature and digest")
     from_nonce_point(presig.R, 1)  # rejects the (negligible) unusable R up front
     sigma = partial(presig, digest)
@@ -58,8 +58,7 @@ class _State:
         self.info, self.share, self.presig, self.digest, self.identities = info, share, presig, digest, identities
         self.sigmas = {info.me: sigma}
         self.m, self.r = digest_to_scalar(digest), presig.R.x() % q
-        lam = share.lagrange(info.parties)
-        self.lam = lam
+        self.lam = share.lagrange(info.parties)
 
     def K(self, j) -> int:
         r = KReceipt.FromString(self.presig.k_receipts[j])
@@ -130,36 +129,10 @@ class _Round2(Round):
 
     def receive(self, j, msg, direct):
         self.failed[j] = msg.failed
-        if not msg.failed:
-            return
-        st, info, share = self.st, self.info, self.st.share
-        key_j = share.aux.public[j].paillier
-        own_ped = share.aux.ped
-        presig_ssid = st.presig.id
-        if msg.k_receipt.SerializeToString() != st.presig.k_receipts[j] and not (
-                receipts.same_content(msg.k_receipt, KReceipt.FromString(st.presig.k_receipts[j]))):
-            raise Fault(Reason.MALFORMED, "K_j receipt differs from presigning")
-        K = st.K(j)
-        H = receipts.ciphertext(msg.H_hat, key_j.N2, "H_hat")
-        Z = receipts.ciphertext(msg.Z, key_j.N2, "Z")
-        W = share.public_shares[j] * st.lam[j]
-        peers = [p for p in info.parties if p != j]
-        n_peers = len(peers)
-        if not (len(msg.mulstar) == len(msg.dec_chi) == len(msg.dec_sigma) == n_peers):
-            raise Fault(Reason.MALFORMED, "one proof of each kind per peer expected")
-        at = peers.index(info.me)
-        stmt = mulstar.Statement(key_j, K, H, W, own_ped)
-        proof = mulstar.Proof.decode(msg.mulstar[at], mulstar.Statement(key_j, K, H, W, own_ped.public))
-        if not mulstar.verify(info.proof(2, j, info.me), stmt, proof):
-            raise Fault(Reason.BAD_PROOF, "Pi-mul* for H^_j = enc(k_j w_j)")
-        exchanges = identify.check_revealed(presig_ssid, j, peers, msg.received, msg.sent, st.identities,
-                                            info.me, st.presig.mta_in, st.presig.mta_out)
-        C_chi = identify.mta_sum(key_j, H, exchanges, "D_hat", "F_hat")
-        identify.check_decryption(info, 2, j, key_j, (C_chi * key_j.pow(Z, -1)) % key_j.N2, 0,
-                                  identify.Y_BITS_MTA, own_ped, msg.dec_chi[at], "Z_j does not encrypt chi_j")
-        U = (key_j.pow(K, st.m) * key_j.pow(Z, st.r)) % key_j.N2
-        identify.check_decryption(info, 2, j, key_j, U, st.sigmas[j], identify.Y_BITS_SIGMA, own_ped,
-                                  msg.dec_sigma[at], "sigma_j is not k_j m + r chi_j")
+        if msg.failed:
+            st = self.st
+            check_r2(self.info, j, st.share.public, st.presig.id, st.r, st.m, st.sigmas[j], st.share.aux.ped, msg,
+                     st.identities, st.presig.k_receipts[j], st.presig.mta_in)
 
     def finalize(self):
         liars = [j for j in self.info.others if self.failed[j] == self.passed]
@@ -167,3 +140,48 @@ class _Round2(Round):
             claim = "complained although" if self.passed else "claimed success although"
             raise Fault(Reason.INCONSISTENT, f"{claim} the shared partial signatures say otherwise", accused=liars[0])
         raise Fault(Reason.BAD_PARTIAL_SIGNATURE, "signature failed but every opening verified")
+
+
+def check_r2(info, j, key: KeyPublic, presig_id: bytes, r: int, m: int, sigma_j: int, ped_v, msg: SignR2,
+             identities, k_receipt_j: bytes | None, my_in) -> None:
+    """j's opening of sigma_j, checked by info.me (or by a third party: my_in=None)."""
+    key_j = key.aux[j].paillier
+    if not receipts.check_k(presig_id, msg.k_receipt, identities) or msg.k_receipt.party != j:
+        raise Fault(Reason.MALFORMED, "K_j receipt is not signed by the prover")
+    if k_receipt_j is not None and not receipts.same_content(msg.k_receipt, KReceipt.FromString(k_receipt_j)):
+        raise Fault(Reason.EQUIVOCATION, "signed two different round-1 ciphertexts in presigning",
+                    exhibits=(k_receipt_j,))
+    K = receipts.ciphertext(msg.k_receipt.K, key_j.N2, "K")
+    H = receipts.ciphertext(msg.H_hat, key_j.N2, "H_hat")
+    Z = receipts.ciphertext(msg.Z, key_j.N2, "Z")
+    W = key.public_shares[j] * key.lagrange(info.parties)[j]
+    peers = [p for p in info.parties if p != j]
+    if not (len(msg.mulstar) == len(msg.dec_chi) == len(msg.dec_sigma) == len(peers)):
+        raise Fault(Reason.MALFORMED, "one proof of each kind per peer expected")
+    at = peers.index(info.me)
+    proof = mulstar.Proof.decode(msg.mulstar[at], mulstar.Statement(key_j, K, H, W, ped_v.public))
+    if not mulstar.verify(info.proof(2, j, info.me), mulstar.Statement(key_j, K, H, W, ped_v), proof):
+        raise Fault(Reason.BAD_PROOF, "Pi-mul* for H^_j = enc(k_j w_j)")
+    exchanges = identify.check_revealed(presig_id, j, peers, msg.received, msg.sent, identities, info.me, my_in)
+    C_chi = identify.mta_sum(key_j, H, exchanges, "D_hat", "F_hat")
+    identify.check_decryption(info, 2, j, key_j, (C_chi * key_j.pow(Z, -1)) % key_j.N2, 0,
+                              identify.Y_BITS_MTA, ped_v, msg.dec_chi[at], "Z_j does not encrypt chi_j")
+    U = (key_j.pow(K, m) * key_j.pow(Z, r)) % key_j.N2
+    identify.check_decryption(info, 2, j, key_j, U, sigma_j, identify.Y_BITS_SIGMA, ped_v, msg.dec_sigma[at],
+                              "sigma_j is not k_j m + r chi_j")
+
+
+def observe(ev, key: KeyPublic, presig_id: bytes, R: Point, digest: bytes) -> None:
+    """Third-party re-check of a signing blame (round 2; round 1 faults are generic)."""
+    info, j, v = ev.info, ev.accused, ev.info.me
+    if ev.round != 2:
+        return
+    sigmas = {p: ScalarSpec().decode(ev.get(1, p, None, SignR1).sigma, "sigma") for p in info.parties}
+    msg = ev.get(2, j, None, SignR2)
+    passed = combine(R, sigmas.values(), key.public_key, digest) is not None
+    if msg.failed == passed:
+        raise Fault(Reason.INCONSISTENT, "its claim contradicts the shared partial signatures")
+    if msg.failed:
+        my_in = {j: x for x in ev.exhibits if MtaReceipt.FromString(x).sender == j} or None
+        check_r2(info, j, key, presig_id, R.x() % q, digest_to_scalar(digest), sigmas[j], key.aux[v].ped, msg,
+                 ev.identities, None, my_in)
