@@ -352,6 +352,17 @@ class FakeParties:
             self.submitters[members[0]].submit(engine.SignDone(
                 req.session_id, req.key_id, req.sign_id,
                 int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big"), sig[64]))
+        elif isinstance(req, (engine.ReshareRequest, engine.RefreshRequest)):
+            from abci_mpc.chain.rpc import NodeRPC
+            pk = self.keys[req.key_id].public_key.format()
+            old = NodeRPC(self.node.rpc_url).abci_query(f"/key/{req.key_id}").json()["parties"]
+            if isinstance(req, engine.RefreshRequest):
+                for p in old:
+                    self.submitters[p].submit(engine.RefreshDone(req.session_id, req.key_id, pk))
+                return
+            for p in dict.fromkeys(old + list(req.new_parties)):
+                member = p in req.new_parties
+                self.submitters[p].submit(engine.ReshareDone(req.session_id, req.key_id, pk if member else b"", member))
         elif isinstance(req, engine.DeleteRequest):
             for p in members:
                 self.submitters[p].submit(engine.DeleteAcked(req.session_id, req.key_id))

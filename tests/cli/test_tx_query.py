@@ -107,6 +107,15 @@ def test_keygen_sign_delete_with_wait(env):
     fails("tx", "keygen", "k1", "-t", "1", "--parties", ",".join(node.net.ids), *common,
           match="rejected: DUPLICATE_KEY (code 6)")
 
+    out = ok("tx", "reshare", "k1", "--threshold", "1", "--parties", ",".join(node.net.ids[:2]), *common,
+             "--wait", "-o", "json")
+    reshared = json.loads(out.stdout)
+    assert reshared["status"] == "DONE" and reshared["key"]["parties"] == node.net.ids[:2]
+    assert reshared["key"]["pubkey"] == pubkey
+    out = ok("tx", "refresh", "k1", *common, "--wait", "-o", "json")
+    assert json.loads(out.stdout)["key"]["parties"] == node.net.ids[:2]
+    assert json.loads(ok("query", "key", "k1", "--node", node.rpc_url, "-o", "json").stdout)["generation"] == 2
+
     out = ok("tx", "delete", "k1", *common, "--wait", "-o", "json")
     assert json.loads(out.stdout)["status"] == "DONE"
     assert json.loads(ok("query", "key", "k1", "--node", node.rpc_url, "-o", "json").stdout)["status"] == "DELETED"
