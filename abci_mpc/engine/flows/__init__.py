@@ -1,0 +1,1 @@
+"""One module per request kind: the coroutine that runs it on this node."""
