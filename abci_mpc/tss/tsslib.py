@@ -1,0 +1,212 @@
+"""Import and export of bnb-chain/tss-lib v2 ECDSA key shares (`keygen.LocalPartySaveData`).
+
+This is the migration path from a tss-lib network such as the Metis MPC service: each
+party imports its own save file and the shares sign (and reshare) here unchanged.
+
+Field mapping (tss-lib -> ours):
+  Xi, ShareID, Ks[]          -> secret share x, share ids (Shamir x-coordinates)
+  BigXj[], ECDSAPub          -> public shares X_j, public key
+  PaillierSK{P, Q}           -> own Paillier key; PaillierPKs[].N -> everyone's modulus
+  NTildej[], H1j[], H2j[]    -> everyone's ring-Pedersen (N^, t = h1, s = h2 = h1^Alpha)
+  NTildei, H1i, H2i, Alpha, P, Q -> own ring-Pedersen secret (N^ = (2P+1)(2Q+1), lambda = Alpha)
+tss-lib does not store the threshold; it is recovered as the degree of the polynomial the
+public shares lie on (and must agree with a caller-given value, if any).
+
+Big integers are JSON numbers. They are parsed as exact integers; a float, NaN or a
+string where a number belongs is an error naming the field. Pure functions over text and
+dicts: the caller reads and writes the files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import gmpy2
+from gmpy2 import mpz
+
+from .curve import P_FIELD, CurveError, Point, q
+from .errors import TssError
+from .paillier import PaillierError, PaillierSecretKey
+from .pedersen import RingPedersen, RingPedersenSecret
+from .serialize import ShareFormatError, check_public_shares
+from .shares import AuxInfo, KeyShare, PartyAux
+
+CURVE = "secp256k1"
+
+
+class TssLibFormatError(TssError):
+    """A tss-lib save file is malformed or inconsistent; the message names the field."""
+
+
+class _NotInteger(str):
+    """A JSON number that is not an integer; kept so the error can name its field."""
+
+
+def parse(text: str | bytes) -> dict:
+    """Parse JSON with every number an exact integer (never through a float)."""
+    try:
+        data = json.loads(text, parse_float=_NotInteger, parse_constant=_NotInteger)
+    except ValueError as exc:  # JSONDecodeError is a ValueError too
+        raise TssLibFormatError(f"not a valid tss-lib save file: {exc}") from None
+    if not isinstance(data, dict):
+        raise TssLibFormatError("not a valid tss-lib save file: top level must be an object")
+    return data
+
+
+def _int(d: dict, name: str, path: str = "") -> mpz:
+    where = path + name
+    if name not in d:
+        raise TssLibFormatError(f"field {where} is missing")
+    v = d[name]
+    if isinstance(v, _NotInteger):
+        raise TssLibFormatError(f"field {where} must be an integer, got the number {v}")
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise TssLibFormatError(f"field {where} must be an integer, got {type(v).__name__}")
+    if v <= 0:
+        raise TssLibFormatError(f"field {where} must be positive")
+    return mpz(v)
+
+
+def _list(d: dict, name: str, n: int | None = None) -> list:
+    v = d.get(name)
+    if not isinstance(v, list):
+        raise TssLibFormatError(f"field {name} must be a list")
+    if n is not None and len(v) != n:
+        raise TssLibFormatError(f"field {name} has {len(v)} entries, expected {n}")
+    return v
+
+
+def _point(obj, where: str) -> Point:
+    if not isinstance(obj, dict) or obj.get("Curve", CURVE) != CURVE:
+        raise TssLibFormatError(f"field {where} must be a {CURVE} point object")
+    coords = obj.get("Coords")
+    if not isinstance(coords, list) or len(coords) != 2 or not all(isinstance(c, int) and not isinstance(c, bool)
+                                                                   for c in coords):
+        raise TssLibFormatError(f"field {where}.Coords must be two integers")
+    x, y = coords
+    if not (0 <= x < P_FIELD and 0 <= y < P_FIELD) or (y * y - x ** 3 - 7) % P_FIELD:
+        raise TssLibFormatError(f"field {where} is not a point on {CURVE}")
+    try:
+        return Point.from_bytes(bytes([2 + (y & 1)]) + x.to_bytes(32, "big"))
+    except CurveError as exc:
+        raise TssLibFormatError(f"field {where}: {exc}") from None
+
+
+def default_party_names(n: int) -> list[str]:
+    return [f"party-{i:02d}" for i in range(n)]
+
+
+def import_share(data: dict | str | bytes, party_names: Sequence[str] | None = None,
+                 threshold: int | None = None) -> KeyShare:
+    """One party's save data -> our KeyShare (with aux info). `party_names[i]` names the
+    party whose share id is Ks[i]; the sorted order of names must follow Ks's order."""
+    d = parse(data) if isinstance(data, (str, bytes)) else data
+    ks = [_int({"Ks": k}, "Ks") for k in _list(d, "Ks")]
+    n = len(ks)
+    if n < 2:
+        raise TssLibFormatError("field Ks must list at least two parties")
+    names = list(party_names or default_party_names(n))
+    if len(names) != n or names != sorted(set(names)):
+        raise TssLibFormatError(f"need {n} distinct party names, sorted in Ks order")
+    if any(k >= q for k in ks) or len(set(ks)) != n:
+        raise TssLibFormatError("field Ks: share ids must be distinct and below the group order")
+    share_id = _int(d, "ShareID")
+    if share_id not in ks:
+        raise TssLibFormatError("field ShareID is not one of Ks")
+    me = names[ks.index(share_id)]
+    xi = _int(d, "Xi")
+    if xi >= q:
+        raise TssLibFormatError("field Xi is not reduced modulo the group order")
+    X = {names[i]: _point(o, f"BigXj[{i}]") for i, o in enumerate(_list(d, "BigXj", n))}
+    pk = _point(d.get("ECDSAPub"), "ECDSAPub")
+    if Point.base_mul(xi) != X[me]:
+        raise TssLibFormatError(f"field Xi does not match BigXj[{ks.index(share_id)}]")
+    ids = {names[i]: int(k) for i, k in enumerate(ks)}
+    t = _degree(names, ids, X, pk)
+    if threshold is not None and threshold != t:
+        raise TssLibFormatError(f"the public shares have threshold {t}, not {threshold}")
+    aux = _import_aux(d, names, me, n)
+    return KeyShare(tuple(names), t, me, ids, int(xi), X, pk, aux)
+
+
+def _degree(names, ids, X, pk) -> int:
+    for t in range(1, len(names)):
+        try:
+            check_public_shares(names, t, ids, X, pk)
+            return t
+        except ShareFormatError:
+            continue
+    raise TssLibFormatError("fields BigXj/ECDSAPub: public shares do not interpolate to the public key")
+
+
+def _import_aux(d: dict, names, me: str, n: int) -> AuxInfo:
+    sk_obj = d.get("PaillierSK")
+    if not isinstance(sk_obj, dict):
+        raise TssLibFormatError("field PaillierSK must be an object")
+    try:
+        paillier = PaillierSecretKey(_int(sk_obj, "P", "PaillierSK."), _int(sk_obj, "Q", "PaillierSK."))
+    except PaillierError as exc:
+        raise TssLibFormatError(f"field PaillierSK: {exc}") from None
+    if paillier.N != _int(sk_obj, "N", "PaillierSK."):
+        raise TssLibFormatError("field PaillierSK.N is not P*Q")
+    pks, nt, h1, h2 = (_list(d, f, n) for f in ("PaillierPKs", "NTildej", "H1j", "H2j"))
+    public = {}
+    for i, name in enumerate(names):
+        where = f"[{i}]"
+        if not isinstance(pks[i], dict):
+            raise TssLibFormatError(f"field PaillierPKs{where} must be an object")
+        try:
+            ped = RingPedersen(_int({"v": nt[i]}, "v", f"NTildej{where}"), _int({"v": h2[i]}, "v", f"H2j{where}"),
+                               _int({"v": h1[i]}, "v", f"H1j{where}"))
+            public[name] = PartyAux(_int(pks[i], "N", f"PaillierPKs{where}."), ped)
+        except PaillierError as exc:
+            raise TssLibFormatError(f"party {i} ring-Pedersen/Paillier parameters: {exc}") from None
+    if public[me].N != paillier.N:
+        raise TssLibFormatError("field PaillierSK.N differs from this party's PaillierPKs entry")
+    sp, sq = _int(d, "P"), _int(d, "Q")
+    try:
+        ped = RingPedersenSecret(2 * sp + 1, 2 * sq + 1, _int(d, "Alpha"), _int(d, "H1i"))
+    except PaillierError as exc:
+        raise TssLibFormatError(f"fields P/Q/Alpha/H1i: {exc}") from None
+    if ped.N != _int(d, "NTildei"):
+        raise TssLibFormatError("field NTildei is not (2P+1)(2Q+1)")
+    if ped.s != _int(d, "H2i"):
+        raise TssLibFormatError("field H2i is not H1i^Alpha")
+    if ped.public != public[me].ped:
+        raise TssLibFormatError("fields NTildei/H1i/H2i differ from this party's NTildej/H1j/H2j entries")
+    return AuxInfo(tuple(names), public, paillier, ped)
+
+
+def export_share(share: KeyShare) -> dict:
+    """Our KeyShare -> tss-lib's LocalPartySaveData shape (ints stay exact in JSON)."""
+    if share.aux is None:
+        raise ValueError("a share without aux info cannot be exported for tss-lib")
+    aux = share.aux
+    sk, ped = aux.paillier, aux.ped
+    phi = (sk.p - 1) * (sk.q - 1)
+    sp, sq = (ped.p - 1) // 2, (ped.q - 1) // 2
+    alpha = int(ped.lam)  # s = t^alpha; tss-lib keeps alpha below phi(N^) = 4PQ, as we do
+    order = [share.share_ids[p] for p in share.parties]
+
+    def coords(pt: Point):
+        raw = pt.uncompressed()
+        return {"Curve": CURVE, "Coords": [int.from_bytes(raw[1:33], "big"), int.from_bytes(raw[33:], "big")]}
+
+    return {
+        "PaillierSK": {"N": int(sk.N), "LambdaN": int(phi // gmpy2.gcd(sk.p - 1, sk.q - 1)), "PhiN": int(phi),
+                       "P": int(sk.p), "Q": int(sk.q)},
+        "NTildei": int(ped.N), "H1i": int(ped.t), "H2i": int(ped.s),
+        "Alpha": alpha, "Beta": int(gmpy2.invert(alpha, sp * sq)), "P": int(sp), "Q": int(sq),
+        "Xi": int(share.x), "ShareID": int(share.share_ids[share.me]), "Ks": [int(k) for k in order],
+        "NTildej": [int(aux.public[p].ped.N) for p in share.parties],
+        "H1j": [int(aux.public[p].ped.t) for p in share.parties],
+        "H2j": [int(aux.public[p].ped.s) for p in share.parties],
+        "BigXj": [coords(share.public_shares[p]) for p in share.parties],
+        "PaillierPKs": [{"N": int(aux.public[p].N)} for p in share.parties],
+        "ECDSAPub": coords(share.public_key),
+    }
+
+
+def dumps(share: KeyShare) -> str:
+    return json.dumps(export_share(share), indent=2)
