@@ -115,10 +115,10 @@ def test_presign_rejects_missing_aux_and_wrong_binding(world):
     lp = world.parties(3)
     info = lp.session(presign.PROTOCOL, ("p1", "p2"), "p1", presign.binding(shares["p1"]), session_id=b"s").info
     with pytest.raises(ValueError, match="aux"):
-        presign.begin(info, dataclasses.replace(shares["p1"], aux=None))
+        presign.begin(info, dataclasses.replace(shares["p1"], aux=None), lp.signers["p1"], lp.identities)
     bad_info = lp.session(presign.PROTOCOL, ("p1", "p2"), "p1", b"other", session_id=b"s").info
     with pytest.raises(ValueError, match="binding"):
-        presign.begin(bad_info, shares["p1"])
+        presign.begin(bad_info, shares["p1"], lp.signers["p1"], lp.identities)
 
 
 def test_sign_rejects_presignature_of_another_key(world):

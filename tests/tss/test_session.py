@@ -178,7 +178,7 @@ def signed_envelope(lp, net, *, sender, round=1, recipient="", payload=None, pro
                    session=session if session is not None else net.run.session_id, round=round, sender=sender,
                    recipient=recipient, payload=payload if payload is not None else Commitment(V=bytes(32)).SerializeToString(),
                    echo=list(echo))
-    env.signature = (signer or lp.signers[sender]).sign(envelope_statement(env))
+    env.signature = (signer or lp.signers[sender]).sign(envelope_statement(env, net.run.ssid))
     return env.SerializeToString(deterministic=True)
 
 
@@ -208,7 +208,7 @@ def test_rejections_leave_the_session_untouched(lp):
         "round 17": signed_envelope(lp, net, sender="p2", round=17),
         "wire version 2": signed_envelope(lp, net, sender="p2", version=2),
         "wire version 0": signed_envelope(lp, net, sender="p2", version=0),
-        "echo longer than the party list": resign(lp, "p2", too_long_echo),
+        "echo longer than the party list": resign(net.run, "p2", too_long_echo),
         "oversize": real + b"\x00" * (MAX_ENVELOPE_BYTES + 1 - len(real)),
         "not protobuf": b"\xff\xff\xff",
         "invalid utf-8 in a string": b"\x12\x02\xc3\x28",

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_ds
 from abci_mpc.tss import aux, keygen, presign, sign
 from abci_mpc.tss.blame import Reason
 from abci_mpc.tss.curve import q
+from abci_mpc.tss.evidence import verify_blame
 from abci_mpc.tss.identity import verify_signature
 from abci_mpc.tss.runner import LocalParties, RunResult, run
 from abci_mpc.tss.session import Session, envelope_statement, parse_envelope
@@ -37,6 +38,7 @@ class Run:
             p: lp.session(protocol, self.members, p, binding, session_id=self.session_id) for p in self.members
         }
         self.begins = {p: (lambda s=s, p=p: begin(s.info, p)) for p, s in self.sessions.items()}
+        self.ssid = next(iter(self.sessions.values())).info.ssid
         self.result: RunResult | None = None
 
     def override(self, party: str, first: Callable[[], object]) -> Run:
@@ -61,20 +63,22 @@ def keygen_run(lp: LocalParties, t: int, members=None) -> Run:
 
 def presign_run(lp: LocalParties, shares, signers) -> Run:
     b = presign.binding(next(iter(shares.values())))
-    return Run(lp, presign.PROTOCOL, signers, b, lambda info, p: presign.begin(info, shares[p]))
+    return Run(lp, presign.PROTOCOL, signers, b,
+               lambda info, p: presign.begin(info, shares[p], lp.signers[p], lp.identities))
 
 
 def sign_run(lp: LocalParties, shares, presigs, digest: bytes) -> Run:
     ps = next(iter(presigs.values()))
-    b = sign.binding(ps.id, ps.key_fingerprint, digest)
-    return Run(lp, sign.PROTOCOL, ps.signers, b, lambda info, p: sign.begin(info, shares[p], presigs[p], digest))
+    b = sign.binding(ps.id, ps.key_fingerprint, ps.R, digest)
+    return Run(lp, sign.PROTOCOL, ps.signers, b,
+               lambda info, p: sign.begin(info, shares[p], presigs[p], digest, lp.identities))
 
 
 # -- a malicious party: rewrite its envelopes and sign them with its own identity key ----------
 Mutation = Callable[[Envelope, str], bool]  # (envelope, recipient) -> changed?
 
 
-def resigning(lp: LocalParties, bad: str, mutate: Mutation):
+def resigning(run: Run, bad: str, mutate: Mutation):
     """Interceptor: `mutate` may rewrite any envelope `bad` sends; a rewritten envelope is
     re-signed with bad's key, so the fault is attributable to bad and nobody else."""
 
@@ -84,13 +88,13 @@ def resigning(lp: LocalParties, bad: str, mutate: Mutation):
         env = parse_envelope(data)
         if not mutate(env, to):
             return data
-        return resign(lp, bad, env)
+        return resign(run, bad, env)
 
     return interceptor
 
 
-def resign(lp: LocalParties, party: str, env: Envelope) -> bytes:
-    env.signature = lp.signers[party].sign(envelope_statement(env))
+def resign(run: Run, party: str, env: Envelope) -> bytes:
+    env.signature = run.lp.signers[party].sign(envelope_statement(env, run.ssid))
     return env.SerializeToString(deterministic=True)
 
 
@@ -146,9 +150,11 @@ def flip_last_bit(data: bytes) -> bytes:
     return data[:-1] + bytes([data[-1] ^ 1])
 
 
-def check_blame(res: RunResult, lp: LocalParties, bad: str, reasons: set[Reason] | Reason, *, round: int | None = None):
+def check_blame(res: RunResult, run: Run, bad: str, reasons: set[Reason] | Reason, *, round: int | None = None,
+                context=None):
     """Someone detected the fault, every accusation names `bad` (never an honest party),
-    and the evidence holds an envelope `bad` really signed."""
+    the evidence holds an envelope `bad` really signed, and, given the run's public
+    context, a third party confirms each honest party's accusation from the evidence."""
     if isinstance(reasons, Reason):
         reasons = {reasons}
     honest = {p: b for p, b in res.blames.items() if p != bad}
@@ -160,13 +166,17 @@ def check_blame(res: RunResult, lp: LocalParties, bad: str, reasons: set[Reason]
         if round is not None:
             assert blame.round == round, blame.summary()
         if reporter != bad:
-            assert any(_signed_by(lp, bad, e) for e in blame.evidence), "evidence lacks an envelope signed by the accused"
+            assert any(_signed_by(run, bad, e) for e in blame.evidence), "evidence lacks an envelope signed by the accused"
+            if context is not None:
+                verdict = verify_blame(blame, context)
+                assert verdict.confirmed, f"a third party cannot confirm {reporter}'s blame: {verdict.explanation}"
     return honest
 
 
-def _signed_by(lp: LocalParties, party: str, data: bytes) -> bool:
+def _signed_by(run: Run, party: str, data: bytes) -> bool:
     env = parse_envelope(data)
-    return env.sender == party and verify_signature(lp.identities[party], envelope_statement(env), env.signature)
+    return env.sender == party and verify_signature(run.lp.identities[party], envelope_statement(env, run.ssid),
+                                                    env.signature)
 
 
 # -- independent signature checks ---------------------------------------------------------
