@@ -12,7 +12,7 @@ from concurrent.futures import Executor
 import gmpy2
 from gmpy2 import mpz, powmod
 
-from .crt import CRT
+from .crt import CRT, secret_pow
 from .primes import safe_primes
 
 MIN_MODULUS_BITS = 2048
@@ -78,6 +78,10 @@ class PaillierPublicKey:
     def mul(self, c: int, k: int) -> mpz:
         """Homomorphic k*m: c^k (k may be negative)."""
         return powmod(mpz(c), mpz(k), self.N2)
+
+    def mul_secret(self, c: int, k: int) -> mpz:
+        """c^k for a long-term secret k (a key share): constant-time."""
+        return secret_pow(c, k, self.N2)
 
     def is_ciphertext(self, c: int) -> bool:
         c = mpz(c)
@@ -146,6 +150,8 @@ class PaillierSecretKey:
     def mul(self, c: int, k: int) -> mpz:
         return self.pow(c, k)
 
+    mul_secret = mul  # CRT with secret factors is constant-time already
+
     def is_ciphertext(self, c: int) -> bool:
         return self.public.is_ciphertext(c)
 
@@ -155,8 +161,8 @@ class PaillierSecretKey:
         if not self.public.is_ciphertext(c):
             raise PaillierError("not a valid ciphertext")
         p, q = self.p, self.q
-        mp = ((powmod(c, p - 1, p * p) - 1) // p * self._hp) % p
-        mq = ((powmod(c, q - 1, q * q) - 1) // q * self._hq) % q
+        mp = ((secret_pow(c, p - 1, p * p) - 1) // p * self._hp) % p
+        mq = ((secret_pow(c, q - 1, q * q) - 1) // q * self._hq) % q
         m = self._crt.combine(mp, mq)
         return m - self.N if m > self.N // 2 else m
 

@@ -11,7 +11,8 @@ import secrets
 import gmpy2
 from gmpy2 import mpz, powmod
 
-from .crt import CRT
+from .crt import CRT, secret_pow
+from .fixedbase import fixed_pow
 from .paillier import PaillierError, check_modulus, random_unit
 
 
@@ -27,10 +28,16 @@ class RingPedersen:
             raise PaillierError("ring-Pedersen s and t must differ")
 
     def commit(self, x: int, y: int) -> mpz:
-        """s^x * t^y mod N (exponents may be negative)."""
-        return (powmod(self.s, mpz(x), self.N) * powmod(self.t, mpz(y), self.N)) % self.N
+        """s^x * t^y mod N (exponents may be negative); s and t are fixed bases."""
+        return (fixed_pow(self.s, x, self.N) * fixed_pow(self.t, y, self.N)) % self.N
+
+    def commit_secret(self, x: int, y: int) -> mpz:
+        """s^x t^y for a long-term secret x (a key share): constant-time."""
+        return (secret_pow(self.s, x, self.N) * secret_pow(self.t, y, self.N)) % self.N
 
     def exp(self, base: int, e: int) -> mpz:
+        if base == self.s or base == self.t:
+            return fixed_pow(base, e, self.N)
         return powmod(mpz(base), mpz(e), self.N)
 
     @property
@@ -73,6 +80,8 @@ class RingPedersenSecret:
 
     def commit(self, x: int, y: int) -> mpz:
         return (self._crt.pow(self.s, x) * self._crt.pow(self.t, y)) % self.N
+
+    commit_secret = commit  # CRT with secret factors is constant-time already
 
     def exp(self, base: int, e: int) -> mpz:
         return self._crt.pow(base, e)

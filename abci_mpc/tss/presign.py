@@ -112,7 +112,7 @@ class _Round1(Round):
             for x, X, suffix, betas in ((st.gamma, Gamma_i, "", st.beta), (st.w, st.W[info.me], "_hat", st.beta_hat)):
                 beta = sample_pm(1 << ELL_PRIME)
                 s, r = random_unit(key_j.N), random_unit(sk.N)
-                D = key_j.add(key_j.mul(st.K[j], x), key_j.encrypt_with(-beta, s))
+                D = key_j.add(key_j.mul_secret(st.K[j], x), key_j.encrypt_with(-beta, s))
                 F = sk.encrypt_with(-beta, r)
                 stmt = affg.Statement(key_j, sk, st.K[j], D, F, X, ped_j)
                 betas[j] = beta

@@ -89,7 +89,7 @@ def prove(ctx: ProofContext, stmt: Statement, x: int, y: int, rho: int, rho_y: i
         if Bx.is_identity:
             continue
         By = key1.encrypt_with(beta, ry)
-        E, S = ped.commit(alpha, gamma), ped.commit(x, m)
+        E, S = ped.commit(alpha, gamma), ped.commit_secret(x, m)
         F, T = ped.commit(beta, delta), ped.commit(y, mu)
         e = _challenge(ctx, stmt, A, Bx, By, E, S, F, T)
         z1, z2, z3, z4 = alpha + e * x, beta + e * y, gamma + e * m, delta + e * mu

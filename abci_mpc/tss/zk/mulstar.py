@@ -67,7 +67,7 @@ def prove(ctx: ProofContext, stmt: Statement, x: int, rho: int) -> Proof:
         Bx = Point.base_mul(alpha)
         if Bx.is_identity:
             continue
-        E, S = ped.commit(alpha, gamma), ped.commit(x, m)
+        E, S = ped.commit(alpha, gamma), ped.commit_secret(x, m)
         e = _challenge(ctx, stmt, A, Bx, E, S)
         z1, z2 = alpha + e * x, gamma + e * m
         if in_range(z1, b1) and in_range(z2, b2):

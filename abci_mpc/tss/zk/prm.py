@@ -10,9 +10,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from gmpy2 import mpz, powmod
+from gmpy2 import mpz
 
 from ..codec import Residue, Spec, many_units
+from ..fixedbase import fixed_pow
 from ..codec import Many, byte_len
 from ..params import STAT
 from ..pedersen import RingPedersen, RingPedersenSecret
@@ -58,6 +59,6 @@ def verify(ctx: ProofContext, stmt: Statement, proof: Proof) -> bool:
     N = ped.N
     e = _challenges(ctx, ped, proof.A)
     for Ai, zi, ei in zip(proof.A, proof.z, e):
-        if powmod(ped.t, zi, N) != (Ai * (ped.s if ei else 1)) % N:
+        if fixed_pow(ped.t, zi, N) != (Ai * (ped.s if ei else 1)) % N:
             return False
     return True
