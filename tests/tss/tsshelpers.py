@@ -157,19 +157,18 @@ def check_blame(res: RunResult, run: Run, bad: str, reasons: set[Reason] | Reaso
     context, a third party confirms each honest party's accusation from the evidence."""
     if isinstance(reasons, Reason):
         reasons = {reasons}
-    honest = {p: b for p, b in res.blames.items() if p != bad}
+    honest = {p: b for p, b in res.blames.items() if p != bad}  # the cheater's own view is no test
     assert honest, "no honest party detected the fault"
-    for reporter, blame in res.blames.items():  # the cheater's own (honest) code may notice too
+    for reporter, blame in honest.items():
         assert blame.accused == bad, f"{reporter} blamed {blame.accused!r}, not {bad}: {blame.summary()}"
         assert blame.reason in reasons, f"{reporter}: unexpected reason {blame.reason}: {blame.summary()}"
         assert blame.reporter == reporter
         if round is not None:
             assert blame.round == round, blame.summary()
-        if reporter != bad:
-            assert any(_signed_by(run, bad, e) for e in blame.evidence), "evidence lacks an envelope signed by the accused"
-            if context is not None:
-                verdict = verify_blame(blame, context)
-                assert verdict.confirmed, f"a third party cannot confirm {reporter}'s blame: {verdict.explanation}"
+        assert any(_signed_by(run, bad, e) for e in blame.evidence), "evidence lacks an envelope signed by the accused"
+        if context is not None:
+            verdict = verify_blame(blame, context)
+            assert verdict.confirmed, f"a third party cannot confirm {reporter}'s blame: {verdict.explanation}"
     return honest
 
 

@@ -1,0 +1,312 @@
+"""A malicious signer in each round of presigning and signing is detected and named,
+including the failures no single message shows (a wrong delta_i or sigma_i), which only
+the identification rounds (presign round 4, sign round 2) can pin on the cheater.
+
+Envelope-level faults re-sign the cheater's envelopes (tsshelpers.resigning). A wrong
+delta_i / sigma_i is played at the protocol level, so the cheater's own session believes
+what it sent and takes part in identification; its Pi-dec then has to prove a value its
+ciphertexts do not hold.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from abci_mpc.tss import identify, presign, receipts, sign
+from abci_mpc.tss.blame import Reason
+from abci_mpc.tss.curve import Point, q
+from abci_mpc.tss.evidence import presign_context, sign_context
+from abci_mpc.tss.session import Status
+from abci_mpc.tss.wire_pb2 import PresignR1, PresignR1Proof, PresignR2, PresignR3, PresignR3Proof, PresignR4, SignR1
+from abci_mpc.tss.zk import dec
+
+from tsshelpers import check_blame, flip_last_bit, names, on_envelope, on_payload, presign_run, resigning, sign_run, unsigned
+
+BAD = "p2"
+SIGNERS = names(3)
+
+
+@pytest.fixture(scope="module")
+def key(world):
+    return world.keys(1, 3)
+
+
+@pytest.fixture
+def pre(world, key):
+    lp = world.parties(3)
+    r = presign_run(lp, key, SIGNERS)
+    return lp, r, presign_context(key["p1"].public, SIGNERS, lp.identities)
+
+
+def flip(sub, name):
+    setattr(sub, name, flip_last_bit(getattr(sub, name)))
+
+
+def _scalar_plus_one(b: bytes) -> bytes:
+    return ((int.from_bytes(b, "big") + 1) % q).to_bytes(32, "big")
+
+
+def _point_plus_g(b: bytes) -> bytes:
+    return (Point.from_bytes(b) + Point.G).to_bytes()
+
+
+def garbage_payload(env):
+    env.payload = b"\x0a\x05ab"
+
+
+# -- presigning: envelope-level faults ---------------------------------------------------------
+PRESIGN_FAULTS = {
+    "r1-malformed-K": (on_payload(1, PresignR1, lambda m: setattr(m, "K", m.K[1:]), broadcast=True),
+                       Reason.MALFORMED, 1),
+    "r1-unsigned-receipt": (on_payload(1, PresignR1, lambda m: setattr(m, "receipt", bytes(64)), broadcast=True),
+                            Reason.MALFORMED, 1),
+    "r1-bad-enc": (on_payload(1, PresignR1Proof, lambda m: flip(m.psi0, "z1"), broadcast=False, to=["p3"]),
+                   Reason.BAD_PROOF, 1),
+    "r1-malformed-enc": (on_payload(1, PresignR1Proof, lambda m: setattr(m.psi0, "z2", b""), broadcast=False),
+                         Reason.MALFORMED, 1),
+    "r1-malformed-payload": (on_envelope(1, garbage_payload, broadcast=True), Reason.MALFORMED, 1),
+    "r2-bad-affg": (on_payload(2, PresignR2, lambda m: flip(m.psi, "z1"), to=["p1"]), Reason.BAD_PROOF, 2),
+    "r2-bad-affg-hat": (on_payload(2, PresignR2, lambda m: flip(m.psi_hat, "w"), to=["p1"]), Reason.BAD_PROOF, 2),
+    "r2-bad-logstar": (on_payload(2, PresignR2, lambda m: flip(m.psi_prime, "z3"), to=["p3"]), Reason.BAD_PROOF, 2),
+    "r2-other-Gamma": (on_payload(2, PresignR2, lambda m: setattr(m, "Gamma", _point_plus_g(m.Gamma)), to=["p3"]),
+                       Reason.BAD_PROOF, 2),
+    "r2-other-D": (on_payload(2, PresignR2, lambda m: setattr(m, "D", flip_last_bit(m.D)), to=["p1"]),
+                   {Reason.BAD_PROOF, Reason.MALFORMED}, 2),
+    "r2-unsigned-receipt": (on_payload(2, PresignR2, lambda m: setattr(m, "receipt", bytes(64)), to=["p1"]),
+                            Reason.MALFORMED, 2),
+    "r2-unexpected-echo": (on_envelope(3, lambda env: env.echo.add(sender="p1"), broadcast=False, to=["p1"]),
+                           Reason.MALFORMED, 3),
+    "r3-other-Delta": (on_payload(3, PresignR3, lambda m: setattr(m, "Delta", _point_plus_g(m.Delta)), broadcast=True),
+                       Reason.BAD_PROOF, 3),
+    "r3-bad-logstar": (on_payload(3, PresignR3Proof, lambda m: flip(m.psi_pp, "z1"), broadcast=False, to=["p3"]),
+                       Reason.BAD_PROOF, 3),
+    "r3-malformed-delta": (on_payload(3, PresignR3, lambda m: setattr(m, "delta", b"\xff" * 32), broadcast=True),
+                           Reason.MALFORMED, 3),
+    # a delta changed in transit but re-signed: the cheater's own echo still shows the original
+    "r3-equivocating-delta": (on_payload(3, PresignR3, lambda m: setattr(m, "delta", _scalar_plus_one(m.delta)),
+                                         broadcast=True, to=["p3"]), {Reason.EQUIVOCATION, Reason.INCONSISTENT}, None),
+}
+
+
+PRESIGN_EVIDENCE_GAPS = ("r2-unexpected-echo",)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "BUG abci_mpc/tss/evidence.py verify_blame(): a MALFORMED blame raised by Session._check_echo "
+    "('unexpected echo': an echo in a round after a direct-only round) is not re-checked: only "
+    "the protocol's observe() runs, it checks the payload, which is fine, so the verdict is "
+    "'the accused's messages pass the same check'"))
+@pytest.mark.parametrize("fault", PRESIGN_EVIDENCE_GAPS)
+def test_presign_blame_is_third_party_verifiable(pre, fault):
+    lp, r, ctx = pre
+    mutate, reasons, rnd = PRESIGN_FAULTS[fault]
+    check_blame(r.go(interceptor=resigning(r, BAD, mutate)), r, BAD, reasons, round=rnd, context=ctx)
+
+
+@pytest.mark.parametrize("fault", PRESIGN_FAULTS)
+def test_presign_cheater_is_named(pre, fault):
+    lp, r, ctx = pre
+    mutate, reasons, rnd = PRESIGN_FAULTS[fault]
+    res = r.go(interceptor=resigning(r, BAD, mutate))
+    blames = check_blame(res, r, BAD, reasons, round=rnd, context=None if fault in PRESIGN_EVIDENCE_GAPS else ctx)
+    if fault in ("r1-bad-enc", "r2-bad-affg", "r2-bad-affg-hat", "r2-bad-logstar", "r2-other-Gamma"):
+        target = "p3" if fault in ("r1-bad-enc", "r2-bad-logstar", "r2-other-Gamma") else "p1"
+        assert set(blames) == {target}, "only the recipient of a direct message can tell"
+    if fault != "r3-equivocating-delta":  # there, p1's own delta check passed: it output before p3 complained
+        assert not set(res.results) & set(blames)
+
+
+def _resigned_receipt(r, m: PresignR1):
+    m.receipt = receipts.sign_k(r.lp.signers[BAD], r.ssid, BAD, m.K, m.G).signature
+
+
+def test_presign_equivocating_round1_broadcast(pre, key):
+    """K_i/G_i differ between recipients, each with a valid receipt signed by the cheater:
+    echo broadcast exposes it in round 2."""
+    lp, r, ctx = pre
+
+    def other_G(m):
+        pk = key[BAD].aux.paillier.public
+        G = int.from_bytes(m.G, "big")
+        m.G = ((G * (1 + pk.N)) % pk.N2).to_bytes(len(m.G), "big")  # an encryption of gamma + 1
+        _resigned_receipt(r, m)
+
+    res = r.go(interceptor=resigning(r, BAD, on_payload(1, PresignR1, other_G, broadcast=True, to=["p3"])))
+    blames = check_blame(res, r, BAD, Reason.EQUIVOCATION, round=1, context=ctx)
+    assert set(blames) == {"p1", "p3"}
+
+
+# -- presigning: a wrong delta_i, caught only by identification --------------------------------------
+def _cheat_on_delta(monkeypatch, r, *, believe: bool):
+    """The cheater announces delta_i + 1. With believe=True its own state holds the same
+    value, so its delta check fails like everyone's and it opens delta_i in round 4 (with a
+    Pi-dec that cannot verify); with believe=False it claims its check passed."""
+    original = presign._Round2.finalize
+
+    def finalize(self):
+        step = original(self)
+        if self.info.ssid == r.ssid and self.info.me == BAD:
+            for o in step.out:
+                if isinstance(o.msg, PresignR3):
+                    o.msg.delta = _scalar_plus_one(o.msg.delta)
+                    if believe:
+                        self.st.delta[BAD] = int.from_bytes(o.msg.delta, "big")
+        return step
+
+    monkeypatch.setattr(presign._Round2, "finalize", finalize)
+    _cheating_decryption_proofs(monkeypatch, r)
+
+
+def _cheating_decryption_proofs(monkeypatch, r):
+    """The cheater cannot open a value its ciphertexts do not hold; instead of refusing (the
+    honest code asserts) it sends Pi-dec proofs for the claimed value, which fail."""
+    original = identify.prove_decryption
+
+    def prove(info, round, sk, C, x, y_bits, peers_ped):
+        if info.ssid != r.ssid or info.me != BAD:
+            return original(info, round, sk, C, x, y_bits, peers_ped)
+        y, rho = sk.decrypt(C), sk.randomness(C)
+        return [dec.prove(info.proof(round, info.me, j), dec.Statement(sk, C, x % q, y_bits, ped), y, rho)
+                .encode(dec.Statement(sk.public, C, x % q, y_bits, ped)) for j, ped in peers_ped.items()]
+
+    monkeypatch.setattr(identify, "prove_decryption", prove)
+
+
+def test_presign_wrong_delta_is_identified(pre, monkeypatch):
+    lp, r, ctx = pre
+    _cheat_on_delta(monkeypatch, r, believe=True)
+    res = r.go()
+    blames = check_blame(res, r, BAD, Reason.BAD_PROOF, round=4, context=ctx)
+    assert set(blames) == {"p1", "p3"}
+    assert all("Pi-dec" in b.detail for b in blames.values())
+    assert not res.results, "no presignature may come out of a failed delta check"
+
+
+def test_presign_wrong_delta_with_a_false_success_claim(pre, monkeypatch):
+    lp, r, ctx = pre
+    _cheat_on_delta(monkeypatch, r, believe=False)
+    res = r.go()
+    blames = check_blame(res, r, BAD, Reason.INCONSISTENT, round=4, context=ctx)
+    assert set(blames) == {"p1", "p3"}
+    assert not (set(res.results) - {BAD})
+
+
+def test_presign_identification_with_a_bad_mul_proof(pre, monkeypatch):
+    lp, r, ctx = pre
+    _cheat_on_delta(monkeypatch, r, believe=True)
+    res = r.go(interceptor=resigning(r, BAD, on_payload(4, PresignR4, lambda m: flip(m.mul, "z"), broadcast=True)))
+    blames = check_blame(res, r, BAD, Reason.BAD_PROOF, round=4, context=ctx)
+    assert all("Pi-mul" in b.detail for b in blames.values())
+
+
+def test_presign_unsigned_tampering_stalls(pre):
+    lp, r, _ = pre
+    res = r.go(interceptor=unsigned(BAD, on_payload(2, PresignR2, lambda m: flip(m.psi, "z1"), to=["p1"])))
+    assert not res.blames and not res.results
+    assert res.rejected == 1
+    assert r.sessions["p1"].waiting_for() == {BAD}
+    assert r.sessions["p1"].status is Status.RUNNING
+
+
+# -- signing ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def presigs(world, key):
+    """One presignature set reused by the signing tests (harmless here: every run below
+    either aborts or signs the same digest; never reuse presignatures outside tests)."""
+    return presign_run(world.parties(3), key, SIGNERS).go().unwrap()
+
+
+DIGEST = b"\x00" + secrets.token_bytes(31)
+
+
+@pytest.fixture
+def sig_run(world, key, presigs):
+    lp = world.parties(3)
+    r = sign_run(lp, key, presigs, DIGEST)
+    ps = presigs["p1"]
+    ctx = sign_context(key["p1"].public, ps.id, ps.R, DIGEST, SIGNERS, lp.identities)
+    return lp, r, ctx
+
+
+def test_sign_honest(sig_run, key):
+    lp, r, _ = sig_run
+    res = r.go()
+    assert not res.blames and len(set(res.unwrap().values())) == 1
+
+
+SIGN_FAULTS = {
+    "r1-malformed-sigma": (on_payload(1, SignR1, lambda m: setattr(m, "sigma", m.sigma + b"\x00")), Reason.MALFORMED, 1),
+    "r1-unreduced-sigma": (on_payload(1, SignR1, lambda m: setattr(m, "sigma", q.to_bytes(32, "big"))),
+                           Reason.MALFORMED, 1),
+    "r1-malformed-payload": (on_envelope(1, garbage_payload), Reason.MALFORMED, 1),
+    # a sigma changed in transit and re-signed: its own echo in round 2 shows the original
+    "r1-equivocating-sigma": (on_payload(1, SignR1, lambda m: setattr(m, "sigma", _scalar_plus_one(m.sigma))),
+                              {Reason.EQUIVOCATION, Reason.INCONSISTENT}, None),
+}
+
+
+SIGN_EVIDENCE_GAPS = ("r1-malformed-sigma", "r1-unreduced-sigma", "r1-malformed-payload")
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "BUG abci_mpc/tss/sign.py observe(): `if ev.round != 2: return` assumes round-1 faults are "
+    "generic (equivocation, forged echo), but a MALFORMED sigma_j or an unparsable SignR1 is a "
+    "round-1 fault too; the observer should decode the accused's SignR1 "
+    "(ScalarSpec().decode(ev.get(1, j, None, SignR1).sigma)) so a third party can confirm it"))
+@pytest.mark.parametrize("fault", SIGN_EVIDENCE_GAPS)
+def test_sign_blame_is_third_party_verifiable(sig_run, fault):
+    lp, r, ctx = sig_run
+    mutate, reasons, rnd = SIGN_FAULTS[fault]
+    check_blame(r.go(interceptor=resigning(r, BAD, mutate)), r, BAD, reasons, round=rnd, context=ctx)
+
+
+@pytest.mark.parametrize("fault", SIGN_FAULTS)
+def test_sign_cheater_is_named(sig_run, fault):
+    lp, r, ctx = sig_run
+    mutate, reasons, rnd = SIGN_FAULTS[fault]
+    res = r.go(interceptor=resigning(r, BAD, mutate))
+    blames = check_blame(res, r, BAD, reasons, round=rnd, context=None if fault in SIGN_EVIDENCE_GAPS else ctx)
+    assert set(blames) == {"p1", "p3"}
+    assert not set(res.results) & set(blames)
+
+
+def _cheat_on_sigma(r, key, presigs, *, believe: bool):
+    def bad_begin():
+        info = r.sessions[BAD].info
+        step = sign.begin(info, key[BAD], presigs[BAD], DIGEST, r.lp.identities)
+        msg = step.out[0].msg
+        msg.sigma = _scalar_plus_one(msg.sigma)
+        if believe:
+            step.next.st.sigmas[BAD] = int.from_bytes(msg.sigma, "big")
+        return step
+
+    r.override(BAD, bad_begin)
+
+
+def test_sign_wrong_partial_signature_is_identified(sig_run, key, presigs, monkeypatch):
+    lp, r, ctx = sig_run
+    _cheat_on_sigma(r, key, presigs, believe=True)
+    _cheating_decryption_proofs(monkeypatch, r)
+    res = r.go()
+    blames = check_blame(res, r, BAD, Reason.BAD_PROOF, round=2, context=ctx)
+    assert set(blames) == {"p1", "p3"}
+    assert all("Pi-dec" in b.detail and "sigma" in b.detail for b in blames.values())
+    assert not res.results
+
+
+def test_sign_wrong_partial_signature_with_a_false_success_claim(sig_run, key, presigs):
+    lp, r, ctx = sig_run
+    _cheat_on_sigma(r, key, presigs, believe=False)
+    res = r.go()
+    blames = check_blame(res, r, BAD, Reason.INCONSISTENT, round=2, context=ctx)
+    assert set(blames) == {"p1", "p3"}
+
+
+def test_sign_unsigned_tampering_stalls(sig_run):
+    lp, r, _ = sig_run
+    res = r.go(interceptor=unsigned(BAD, on_payload(1, SignR1, lambda m: setattr(m, "sigma", _scalar_plus_one(m.sigma)))))
+    assert not res.blames and not res.results.keys() - {BAD}
+    for p in ("p1", "p3"):
+        assert r.sessions[p].waiting_for() == {BAD}
