@@ -19,7 +19,7 @@ from ..tss.session import Outgoing, Session, parse_envelope
 from . import frames
 from .api import BlameRecord
 from .driver import Driver
-from .engine_pb2 import Abort, Ready, Sealed, Start, Tss
+from .engine_pb2 import Abort, Confirm, Ready, Sealed, Start, Tss
 from .errors import SessionAborted
 from .pool import BACKGROUND, LIVE
 from .sealed import SealError, associated_data, open_sealed, seal
@@ -44,6 +44,7 @@ class SessionContext:
         self.abort_from: frozenset[str] = frozenset()  # whose Abort ends this session
         self.readies: dict[str, Ready] = {}
         self.starts: list[tuple[str, Start]] = []
+        self.confirms: dict[str, Confirm] = {}
         self.drivers: dict[str, Driver] = {}
         self._early: dict[str, list[tuple[bytes, int, str]]] = {}
         self._early_count = 0
@@ -179,6 +180,7 @@ class SessionContext:
         info = SessionInfo(protocol, self.sid, tuple(sorted(parties)), self.me, binding)
         driver = Driver(self, Session(info, self.engine.identity.signer, self.identities(info.parties)))
         self.drivers[protocol] = driver
+        self.engine.stats[f"run_{protocol}"] += 1
         for env, rnd, sender in self._early.pop(protocol, []):
             self._early_count -= 1
             if sender in info.parties:
@@ -238,6 +240,12 @@ class SessionContext:
             self._poke()
         elif kind == "start":
             self.starts.append((sender, frame.start))
+            self._poke()
+        elif kind == "confirm":
+            if sender in self.confirms:
+                self.drop("duplicate confirm", sender)
+                return
+            self.confirms[sender] = frame.confirm
             self._poke()
         elif kind == "abort":
             self._on_abort(sender, frame.abort)

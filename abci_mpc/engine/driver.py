@@ -53,7 +53,8 @@ class Driver:
 
     @property
     def running(self) -> bool:
-        return self.started and self.session.status is Status.RUNNING and not self.closed
+        """Started and without a result (stays true after a deadline stopped it, for the blame)."""
+        return self.started and self.session.status is Status.RUNNING
 
     @property
     def listening(self) -> bool:

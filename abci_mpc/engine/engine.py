@@ -45,8 +45,9 @@ from .stash import PaillierStash
 
 log = logging.getLogger(__name__)
 
-FLOWS = {KeygenRequest: keygen_flow, SignRequest: sign_flow, DeleteRequest: delete_flow,
-         ReshareRequest: successor_flow, RefreshRequest: successor_flow}
+FLOWS = {KeygenRequest: (keygen_flow.run, keygen_flow.PROTOCOLS), SignRequest: (sign_flow.run, sign_flow.PROTOCOLS),
+         DeleteRequest: (delete_flow.run, ()), ReshareRequest: (successor_flow.run_reshare, successor_flow.PROTOCOLS),
+         RefreshRequest: (successor_flow.run_refresh, successor_flow.PROTOCOLS)}
 MAX_ID_LEN = 256
 YIELD_EVERY = 0.002  # the receive loop yields to other tasks at least this often (seconds)
 
@@ -168,6 +169,7 @@ class Engine:
     def key_ready(self, key_id: str, ksid: bytes, share) -> None:
         if share.aux is not None:
             self.aux.add(share.aux)
+        self.shares.forget(key_id)
         self.shares.put(key_id, ksid, share)
         self.presigs.key_ready(key_id, ksid, share.parties, share.threshold)
 
@@ -199,10 +201,10 @@ class Engine:
         if len(self._sessions) >= self.config.max_sessions:
             self._emit(SessionFailed(sid, request.key_id, kind, (), "engine busy: too many sessions"))
             return
-        flow = FLOWS[type(request)]
-        ctx = SessionContext(self, sid, kind, request.key_id, protocols=flow.PROTOCOLS)
+        run, protocols = FLOWS[type(request)]
+        ctx = SessionContext(self, sid, kind, request.key_id, protocols=protocols)
         deadline = self.config.deadline(kind, request.timeout)
-        self._launch(ctx, self._run(ctx, flow.run, (request,), deadline, report=True))
+        self._launch(ctx, self._run(ctx, run, (request,), deadline, report=True))
 
     def start_pool_run(self, key_id: str, ksid: bytes, signers: tuple[str, ...], done: Callable[[str, bool], None]) -> None:
         sid = b"pool" + secrets.token_bytes(16)

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x61\x62\x63i_mpc/engine/engine.proto\x12\x0f\x61\x62\x63i_mpc.engine\"\xb0\x02\n\x05\x46rame\x12\x0f\n\x07version\x18\x01 \x01(\r\x12\x0f\n\x07session\x18\x02 \x01(\x0c\x12+\n\x07prepare\x18\x03 \x01(\x0b\x32\x18.abci_mpc.engine.RequestH\x00\x12\'\n\x05ready\x18\x04 \x01(\x0b\x32\x16.abci_mpc.engine.ReadyH\x00\x12\'\n\x05start\x18\x05 \x01(\x0b\x32\x16.abci_mpc.engine.StartH\x00\x12#\n\x03tss\x18\x06 \x01(\x0b\x32\x14.abci_mpc.engine.TssH\x00\x12\'\n\x05\x61\x62ort\x18\x07 \x01(\x0b\x32\x16.abci_mpc.engine.AbortH\x00\x12\x30\n\npool_start\x18\x08 \x01(\x0b\x32\x1a.abci_mpc.engine.PoolStartH\x00\x42\x06\n\x04kind\"h\n\rKeygenRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x11\n\tthreshold\x18\x03 \x01(\r\x12\x0f\n\x07parties\x18\x04 \x03(\t\x12\x0f\n\x07timeout\x18\x05 \x01(\x01\"c\n\x0bSignRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x0f\n\x07sign_id\x18\x03 \x01(\t\x12\x0e\n\x06\x64igest\x18\x04 \x01(\x0c\x12\x0f\n\x07timeout\x18\x05 \x01(\x01\"q\n\x0eReshareRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x15\n\rnew_threshold\x18\x03 \x01(\r\x12\x13\n\x0bnew_parties\x18\x04 \x03(\t\x12\x0f\n\x07timeout\x18\x05 \x01(\x01\"E\n\x0eRefreshRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x0f\n\x07timeout\x18\x03 \x01(\x01\"3\n\rDeleteRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\"\x8b\x02\n\x07Request\x12\x30\n\x06keygen\x18\x01 \x01(\x0b\x32\x1e.abci_mpc.engine.KeygenRequestH\x00\x12,\n\x04sign\x18\x02 \x01(\x0b\x32\x1c.abci_mpc.engine.SignRequestH\x00\x12\x32\n\x07reshare\x18\x03 \x01(\x0b\x32\x1f.abci_mpc.engine.ReshareRequestH\x00\x12\x32\n\x07refresh\x18\x04 \x01(\x0b\x32\x1f.abci_mpc.engine.RefreshRequestH\x00\x12\x30\n\x06\x64\x65lete\x18\x05 \x01(\x0b\x32\x1e.abci_mpc.engine.DeleteRequestH\x00\x42\x06\n\x04kind\"b\n\x05Ready\x12\x0f\n\x07refusal\x18\x01 \x01(\t\x12\x13\n\x0bkey_session\x18\x02 \x01(\x0c\x12\x0f\n\x07\x61ux_ids\x18\x03 \x03(\x0c\x12\x12\n\npresig_ids\x18\x04 \x03(\x0c\x12\x0e\n\x06pubkey\x18\x05 \x01(\x0c\"@\n\x05Start\x12\x0f\n\x07signers\x18\x01 \x03(\t\x12\x11\n\tpresig_id\x18\x02 \x01(\x0c\x12\x13\n\x0bkey_session\x18\x03 \x01(\x0c\"/\n\x06Sealed\x12\x11\n\tephemeral\x18\x01 \x01(\x0c\x12\x12\n\nciphertext\x18\x02 \x01(\x0c\"L\n\x03Tss\x12\x12\n\x08\x65nvelope\x18\x01 \x01(\x0cH\x00\x12)\n\x06sealed\x18\x02 \x01(\x0b\x32\x17.abci_mpc.engine.SealedH\x00\x42\x06\n\x04\x62ody\"\x81\x01\n\x05\x41\x62ort\x12\x0e\n\x06reason\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x63\x63used\x18\x02 \x01(\t\x12\x14\n\x0c\x62lame_reason\x18\x03 \x01(\t\x12\r\n\x05round\x18\x04 \x01(\r\x12\x0e\n\x06\x64\x65tail\x18\x05 \x01(\t\x12\x10\n\x08protocol\x18\x06 \x01(\t\x12\x10\n\x08\x65vidence\x18\x07 \x03(\x0c\"A\n\tPoolStart\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x13\n\x0bkey_session\x18\x02 \x01(\x0c\x12\x0f\n\x07signers\x18\x03 \x03(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x61\x62\x63i_mpc/engine/engine.proto\x12\x0f\x61\x62\x63i_mpc.engine\"\xdd\x02\n\x05\x46rame\x12\x0f\n\x07version\x18\x01 \x01(\r\x12\x0f\n\x07session\x18\x02 \x01(\x0c\x12+\n\x07prepare\x18\x03 \x01(\x0b\x32\x18.abci_mpc.engine.RequestH\x00\x12\'\n\x05ready\x18\x04 \x01(\x0b\x32\x16.abci_mpc.engine.ReadyH\x00\x12\'\n\x05start\x18\x05 \x01(\x0b\x32\x16.abci_mpc.engine.StartH\x00\x12#\n\x03tss\x18\x06 \x01(\x0b\x32\x14.abci_mpc.engine.TssH\x00\x12\'\n\x05\x61\x62ort\x18\x07 \x01(\x0b\x32\x16.abci_mpc.engine.AbortH\x00\x12\x30\n\npool_start\x18\x08 \x01(\x0b\x32\x1a.abci_mpc.engine.PoolStartH\x00\x12+\n\x07\x63onfirm\x18\t \x01(\x0b\x32\x18.abci_mpc.engine.ConfirmH\x00\x42\x06\n\x04kind\"h\n\rKeygenRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x11\n\tthreshold\x18\x03 \x01(\r\x12\x0f\n\x07parties\x18\x04 \x03(\t\x12\x0f\n\x07timeout\x18\x05 \x01(\x01\"c\n\x0bSignRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x0f\n\x07sign_id\x18\x03 \x01(\t\x12\x0e\n\x06\x64igest\x18\x04 \x01(\x0c\x12\x0f\n\x07timeout\x18\x05 \x01(\x01\"q\n\x0eReshareRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x15\n\rnew_threshold\x18\x03 \x01(\r\x12\x13\n\x0bnew_parties\x18\x04 \x03(\t\x12\x0f\n\x07timeout\x18\x05 \x01(\x01\"E\n\x0eRefreshRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x0f\n\x07timeout\x18\x03 \x01(\x01\"3\n\rDeleteRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\"\x8b\x02\n\x07Request\x12\x30\n\x06keygen\x18\x01 \x01(\x0b\x32\x1e.abci_mpc.engine.KeygenRequestH\x00\x12,\n\x04sign\x18\x02 \x01(\x0b\x32\x1c.abci_mpc.engine.SignRequestH\x00\x12\x32\n\x07reshare\x18\x03 \x01(\x0b\x32\x1f.abci_mpc.engine.ReshareRequestH\x00\x12\x32\n\x07refresh\x18\x04 \x01(\x0b\x32\x1f.abci_mpc.engine.RefreshRequestH\x00\x12\x30\n\x06\x64\x65lete\x18\x05 \x01(\x0b\x32\x1e.abci_mpc.engine.DeleteRequestH\x00\x42\x06\n\x04kind\"\x8c\x01\n\x05Ready\x12\x0f\n\x07refusal\x18\x01 \x01(\t\x12\x13\n\x0bkey_session\x18\x02 \x01(\x0c\x12\x0f\n\x07\x61ux_ids\x18\x03 \x03(\x0c\x12\x12\n\npresig_ids\x18\x04 \x03(\x0c\x12\x0e\n\x06pubkey\x18\x05 \x01(\x0c\x12(\n\x07old_key\x18\x06 \x01(\x0b\x32\x17.abci_mpc.engine.OldKey\"j\n\x06OldKey\x12\x12\n\npublic_key\x18\x01 \x01(\x0c\x12\x11\n\tthreshold\x18\x02 \x01(\r\x12\x0f\n\x07parties\x18\x03 \x03(\t\x12\x11\n\tshare_ids\x18\x04 \x03(\r\x12\x15\n\rpublic_shares\x18\x05 \x03(\x0c\"j\n\x05Start\x12\x0f\n\x07signers\x18\x01 \x03(\t\x12\x11\n\tpresig_id\x18\x02 \x01(\x0c\x12\x13\n\x0bkey_session\x18\x03 \x01(\x0c\x12(\n\x07old_key\x18\x04 \x01(\x0b\x32\x17.abci_mpc.engine.OldKey\"\x19\n\x07\x43onfirm\x12\x0e\n\x06pubkey\x18\x01 \x01(\x0c\"/\n\x06Sealed\x12\x11\n\tephemeral\x18\x01 \x01(\x0c\x12\x12\n\nciphertext\x18\x02 \x01(\x0c\"L\n\x03Tss\x12\x12\n\x08\x65nvelope\x18\x01 \x01(\x0cH\x00\x12)\n\x06sealed\x18\x02 \x01(\x0b\x32\x17.abci_mpc.engine.SealedH\x00\x42\x06\n\x04\x62ody\"\x81\x01\n\x05\x41\x62ort\x12\x0e\n\x06reason\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x63\x63used\x18\x02 \x01(\t\x12\x14\n\x0c\x62lame_reason\x18\x03 \x01(\t\x12\r\n\x05round\x18\x04 \x01(\r\x12\x0e\n\x06\x64\x65tail\x18\x05 \x01(\t\x12\x10\n\x08protocol\x18\x06 \x01(\t\x12\x10\n\x08\x65vidence\x18\x07 \x03(\x0c\"A\n\tPoolStart\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x13\n\x0bkey_session\x18\x02 \x01(\x0c\x12\x0f\n\x07signers\x18\x03 \x03(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,29 +32,33 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'abci_mpc.engine.engine_pb2'
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_FRAME']._serialized_start=50
-  _globals['_FRAME']._serialized_end=354
-  _globals['_KEYGENREQUEST']._serialized_start=356
-  _globals['_KEYGENREQUEST']._serialized_end=460
-  _globals['_SIGNREQUEST']._serialized_start=462
-  _globals['_SIGNREQUEST']._serialized_end=561
-  _globals['_RESHAREREQUEST']._serialized_start=563
-  _globals['_RESHAREREQUEST']._serialized_end=676
-  _globals['_REFRESHREQUEST']._serialized_start=678
-  _globals['_REFRESHREQUEST']._serialized_end=747
-  _globals['_DELETEREQUEST']._serialized_start=749
-  _globals['_DELETEREQUEST']._serialized_end=800
-  _globals['_REQUEST']._serialized_start=803
-  _globals['_REQUEST']._serialized_end=1070
-  _globals['_READY']._serialized_start=1072
-  _globals['_READY']._serialized_end=1170
-  _globals['_START']._serialized_start=1172
-  _globals['_START']._serialized_end=1236
-  _globals['_SEALED']._serialized_start=1238
-  _globals['_SEALED']._serialized_end=1285
-  _globals['_TSS']._serialized_start=1287
-  _globals['_TSS']._serialized_end=1363
-  _globals['_ABORT']._serialized_start=1366
-  _globals['_ABORT']._serialized_end=1495
-  _globals['_POOLSTART']._serialized_start=1497
-  _globals['_POOLSTART']._serialized_end=1562
+  _globals['_FRAME']._serialized_end=399
+  _globals['_KEYGENREQUEST']._serialized_start=401
+  _globals['_KEYGENREQUEST']._serialized_end=505
+  _globals['_SIGNREQUEST']._serialized_start=507
+  _globals['_SIGNREQUEST']._serialized_end=606
+  _globals['_RESHAREREQUEST']._serialized_start=608
+  _globals['_RESHAREREQUEST']._serialized_end=721
+  _globals['_REFRESHREQUEST']._serialized_start=723
+  _globals['_REFRESHREQUEST']._serialized_end=792
+  _globals['_DELETEREQUEST']._serialized_start=794
+  _globals['_DELETEREQUEST']._serialized_end=845
+  _globals['_REQUEST']._serialized_start=848
+  _globals['_REQUEST']._serialized_end=1115
+  _globals['_READY']._serialized_start=1118
+  _globals['_READY']._serialized_end=1258
+  _globals['_OLDKEY']._serialized_start=1260
+  _globals['_OLDKEY']._serialized_end=1366
+  _globals['_START']._serialized_start=1368
+  _globals['_START']._serialized_end=1474
+  _globals['_CONFIRM']._serialized_start=1476
+  _globals['_CONFIRM']._serialized_end=1501
+  _globals['_SEALED']._serialized_start=1503
+  _globals['_SEALED']._serialized_end=1550
+  _globals['_TSS']._serialized_start=1552
+  _globals['_TSS']._serialized_end=1628
+  _globals['_ABORT']._serialized_start=1631
+  _globals['_ABORT']._serialized_end=1760
+  _globals['_POOLSTART']._serialized_start=1762
+  _globals['_POOLSTART']._serialized_end=1827
 # @@protoc_insertion_point(module_scope)

@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Frame(_message.Message):
-    __slots__ = ("version", "session", "prepare", "ready", "start", "tss", "abort", "pool_start")
+    __slots__ = ("version", "session", "prepare", "ready", "start", "tss", "abort", "pool_start", "confirm")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     SESSION_FIELD_NUMBER: _ClassVar[int]
     PREPARE_FIELD_NUMBER: _ClassVar[int]
@@ -16,6 +16,7 @@ class Frame(_message.Message):
     TSS_FIELD_NUMBER: _ClassVar[int]
     ABORT_FIELD_NUMBER: _ClassVar[int]
     POOL_START_FIELD_NUMBER: _ClassVar[int]
+    CONFIRM_FIELD_NUMBER: _ClassVar[int]
     version: int
     session: bytes
     prepare: Request
@@ -24,7 +25,8 @@ class Frame(_message.Message):
     tss: Tss
     abort: Abort
     pool_start: PoolStart
-    def __init__(self, version: _Optional[int] = ..., session: _Optional[bytes] = ..., prepare: _Optional[_Union[Request, _Mapping]] = ..., ready: _Optional[_Union[Ready, _Mapping]] = ..., start: _Optional[_Union[Start, _Mapping]] = ..., tss: _Optional[_Union[Tss, _Mapping]] = ..., abort: _Optional[_Union[Abort, _Mapping]] = ..., pool_start: _Optional[_Union[PoolStart, _Mapping]] = ...) -> None: ...
+    confirm: Confirm
+    def __init__(self, version: _Optional[int] = ..., session: _Optional[bytes] = ..., prepare: _Optional[_Union[Request, _Mapping]] = ..., ready: _Optional[_Union[Ready, _Mapping]] = ..., start: _Optional[_Union[Start, _Mapping]] = ..., tss: _Optional[_Union[Tss, _Mapping]] = ..., abort: _Optional[_Union[Abort, _Mapping]] = ..., pool_start: _Optional[_Union[PoolStart, _Mapping]] = ..., confirm: _Optional[_Union[Confirm, _Mapping]] = ...) -> None: ...
 
 class KeygenRequest(_message.Message):
     __slots__ = ("request_id", "key_id", "threshold", "parties", "timeout")
@@ -101,28 +103,52 @@ class Request(_message.Message):
     def __init__(self, keygen: _Optional[_Union[KeygenRequest, _Mapping]] = ..., sign: _Optional[_Union[SignRequest, _Mapping]] = ..., reshare: _Optional[_Union[ReshareRequest, _Mapping]] = ..., refresh: _Optional[_Union[RefreshRequest, _Mapping]] = ..., delete: _Optional[_Union[DeleteRequest, _Mapping]] = ...) -> None: ...
 
 class Ready(_message.Message):
-    __slots__ = ("refusal", "key_session", "aux_ids", "presig_ids", "pubkey")
+    __slots__ = ("refusal", "key_session", "aux_ids", "presig_ids", "pubkey", "old_key")
     REFUSAL_FIELD_NUMBER: _ClassVar[int]
     KEY_SESSION_FIELD_NUMBER: _ClassVar[int]
     AUX_IDS_FIELD_NUMBER: _ClassVar[int]
     PRESIG_IDS_FIELD_NUMBER: _ClassVar[int]
     PUBKEY_FIELD_NUMBER: _ClassVar[int]
+    OLD_KEY_FIELD_NUMBER: _ClassVar[int]
     refusal: str
     key_session: bytes
     aux_ids: _containers.RepeatedScalarFieldContainer[bytes]
     presig_ids: _containers.RepeatedScalarFieldContainer[bytes]
     pubkey: bytes
-    def __init__(self, refusal: _Optional[str] = ..., key_session: _Optional[bytes] = ..., aux_ids: _Optional[_Iterable[bytes]] = ..., presig_ids: _Optional[_Iterable[bytes]] = ..., pubkey: _Optional[bytes] = ...) -> None: ...
+    old_key: OldKey
+    def __init__(self, refusal: _Optional[str] = ..., key_session: _Optional[bytes] = ..., aux_ids: _Optional[_Iterable[bytes]] = ..., presig_ids: _Optional[_Iterable[bytes]] = ..., pubkey: _Optional[bytes] = ..., old_key: _Optional[_Union[OldKey, _Mapping]] = ...) -> None: ...
+
+class OldKey(_message.Message):
+    __slots__ = ("public_key", "threshold", "parties", "share_ids", "public_shares")
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    PARTIES_FIELD_NUMBER: _ClassVar[int]
+    SHARE_IDS_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_SHARES_FIELD_NUMBER: _ClassVar[int]
+    public_key: bytes
+    threshold: int
+    parties: _containers.RepeatedScalarFieldContainer[str]
+    share_ids: _containers.RepeatedScalarFieldContainer[int]
+    public_shares: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, public_key: _Optional[bytes] = ..., threshold: _Optional[int] = ..., parties: _Optional[_Iterable[str]] = ..., share_ids: _Optional[_Iterable[int]] = ..., public_shares: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
 class Start(_message.Message):
-    __slots__ = ("signers", "presig_id", "key_session")
+    __slots__ = ("signers", "presig_id", "key_session", "old_key")
     SIGNERS_FIELD_NUMBER: _ClassVar[int]
     PRESIG_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_SESSION_FIELD_NUMBER: _ClassVar[int]
+    OLD_KEY_FIELD_NUMBER: _ClassVar[int]
     signers: _containers.RepeatedScalarFieldContainer[str]
     presig_id: bytes
     key_session: bytes
-    def __init__(self, signers: _Optional[_Iterable[str]] = ..., presig_id: _Optional[bytes] = ..., key_session: _Optional[bytes] = ...) -> None: ...
+    old_key: OldKey
+    def __init__(self, signers: _Optional[_Iterable[str]] = ..., presig_id: _Optional[bytes] = ..., key_session: _Optional[bytes] = ..., old_key: _Optional[_Union[OldKey, _Mapping]] = ...) -> None: ...
+
+class Confirm(_message.Message):
+    __slots__ = ("pubkey",)
+    PUBKEY_FIELD_NUMBER: _ClassVar[int]
+    pubkey: bytes
+    def __init__(self, pubkey: _Optional[bytes] = ...) -> None: ...
 
 class Sealed(_message.Message):
     __slots__ = ("ephemeral", "ciphertext")

@@ -42,6 +42,8 @@ class MemoryNetwork:
             return
         if self.tap is not None:
             self.tap(sender, recipient, data)
+            if sender in self._down or recipient in self._down:  # the tap cut one of them off
+                return
         self._endpoints[recipient]._queue.put_nowait((sender, bytes(data)))
 
 

@@ -17,7 +17,7 @@ import struct
 import sys
 from pathlib import Path
 
-from ..store import KeyStore, Status, StoreSecret
+from ..store import KeyStore, StoreSecret
 from . import api, frames
 from .config import EngineConfig
 from .engine import Engine
