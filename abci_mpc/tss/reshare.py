@@ -103,7 +103,7 @@ def begin(info: SessionInfo, old: KeyShare | None, old_key: OldKey, dealers, new
     me = info.me
     f = F = d = tau = A = None
     if me in roles.dealers:
-        if old is None or old.public_key != old_key.public_key or old.share_ids != old_key.share_ids:
+        if old is None or old.me != me or old.public_key != old_key.public_key or old.share_ids != old_key.share_ids:
             raise ValueError("a dealer needs its share of this key")
         f = Polynomial.random(new_threshold, roles.lam[me] * old.x)
         F = f.commitments()
