@@ -16,53 +16,7 @@ from abci_mpc.tss.rounds import SessionInfo
 from abci_mpc.tss.session import MAX_ENVELOPE_BYTES, WIRE_VERSION, Status, envelope_statement, parse_envelope
 from abci_mpc.tss.wire_pb2 import Commitment, Envelope
 
-from tsshelpers import keygen_run, names, resign
-
-
-class Net:
-    """A hand-driven network over a Run's sessions: we choose what is delivered when."""
-
-    def __init__(self, run):
-        self.run = run
-        self.s = run.sessions
-        self.queue: deque = deque()
-        self.rejected: list[tuple[str, str, str]] = []
-
-    def start(self, *parties):
-        for p in parties or self.run.members:
-            self._post(p, self.s[p].start(self.run.begins[p]()))
-
-    def _post(self, sender, outs):
-        for o in outs:
-            targets = [o.to] if o.to else [p for p in self.run.members if p != sender]
-            for t in targets:
-                self.queue.append((sender, t, o.data))
-
-    def deliver(self, sender, to, data):
-        self._post(to, self.s[to].receive(data))
-
-    def pump(self, hold=lambda sender, to, data: False, rng: random.Random | None = None, dup: bool = False):
-        """Deliver until quiet; messages for which `hold` is true are set aside and returned."""
-        held = []
-        while self.queue:
-            if rng is not None:
-                self.queue.rotate(-rng.randrange(len(self.queue)))
-            sender, to, data = self.queue.popleft()
-            if hold(sender, to, data):
-                held.append((sender, to, data))
-                continue
-            self.deliver(sender, to, data)
-            if dup:
-                with pytest.raises((Rejected, SessionClosed)) as exc:
-                    self.s[to].receive(data)
-                if isinstance(exc.value, Rejected):
-                    assert "duplicate" in str(exc.value)
-                else:
-                    assert self.s[to].status is Status.DONE
-        return held
-
-    def results(self):
-        return {p: s.result for p, s in self.s.items() if s.status is Status.DONE}
+from tsshelpers import Net, keygen_run, names, resign
 
 
 @pytest.fixture

@@ -3,8 +3,12 @@ rewriting (and re-signing) its envelopes, and check signatures with independent 
 
 from __future__ import annotations
 
+import random
 import secrets
+from collections import deque
 from collections.abc import Callable, Iterable
+
+import pytest
 
 from coincurve import PublicKey
 from cryptography.hazmat.primitives import hashes
@@ -14,10 +18,11 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_ds
 from abci_mpc.tss import aux, keygen, presign, sign
 from abci_mpc.tss.blame import Reason
 from abci_mpc.tss.curve import q
+from abci_mpc.tss.errors import ProtocolAbort, Rejected, SessionClosed
 from abci_mpc.tss.evidence import verify_blame
 from abci_mpc.tss.identity import verify_signature
 from abci_mpc.tss.runner import LocalParties, RunResult, run
-from abci_mpc.tss.session import Session, envelope_statement, parse_envelope
+from abci_mpc.tss.session import Session, Status, envelope_statement, parse_envelope
 from abci_mpc.tss.wire_pb2 import Envelope
 
 
@@ -72,6 +77,61 @@ def sign_run(lp: LocalParties, shares, presigs, digest: bytes) -> Run:
     b = sign.binding(ps.id, ps.key_fingerprint, ps.R, digest)
     return Run(lp, sign.PROTOCOL, ps.signers, b,
                lambda info, p: sign.begin(info, shares[p], presigs[p], digest, lp.identities))
+
+
+class Net:
+    """A hand-driven network over a Run's sessions: we choose what is delivered when."""
+
+    def __init__(self, run, catch_aborts: bool = False):
+        self.run = run
+        self.s = run.sessions
+        self.queue: deque = deque()
+        self.catch_aborts = catch_aborts  # like the runner: record the blame, send what the party still sends
+        self.blames: dict = {}
+
+    def start(self, *parties):
+        for p in parties or self.run.members:
+            self._post(p, self.s[p].start(self.run.begins[p]()))
+
+    def _post(self, sender, outs):
+        for o in outs:
+            targets = [o.to] if o.to else [p for p in self.run.members if p != sender]
+            for t in targets:
+                self.queue.append((sender, t, o.data))
+
+    def deliver(self, sender, to, data):
+        if self.catch_aborts and to in self.blames:
+            return
+        try:
+            self._post(to, self.s[to].receive(data))
+        except ProtocolAbort as exc:
+            if not self.catch_aborts:
+                raise
+            self.blames[to] = exc.blame
+            self._post(to, exc.outgoing)
+
+    def pump(self, hold=lambda sender, to, data: False, rng: random.Random | None = None, dup: bool = False):
+        """Deliver until quiet; messages for which `hold` is true are set aside and returned."""
+        held = []
+        while self.queue:
+            if rng is not None:
+                self.queue.rotate(-rng.randrange(len(self.queue)))
+            sender, to, data = self.queue.popleft()
+            if hold(sender, to, data):
+                held.append((sender, to, data))
+                continue
+            self.deliver(sender, to, data)
+            if dup:
+                with pytest.raises((Rejected, SessionClosed)) as exc:
+                    self.s[to].receive(data)
+                if isinstance(exc.value, Rejected):
+                    assert "duplicate" in str(exc.value)
+                else:
+                    assert self.s[to].status is Status.DONE
+        return held
+
+    def results(self):
+        return {p: s.result for p, s in self.s.items() if s.status is Status.DONE}
 
 
 # -- a malicious party: rewrite its envelopes and sign them with its own identity key ----------
