@@ -20,7 +20,7 @@ from abci_mpc.tss import aux, keygen
 from abci_mpc.tss.blame import Reason
 from abci_mpc.tss.curve import Point, q
 from abci_mpc.tss.errors import ProtocolAbort
-from abci_mpc.tss.evidence import aux_context, keygen_context
+from abci_mpc.tss.evidence import aux_context, keygen_context, verify_blame
 from abci_mpc.tss.session import Status, echo_digest, parse_envelope, payload_digest
 from abci_mpc.tss.wire_pb2 import AuxR2, AuxR3, Commitment, KeygenR2, KeygenR3, Share
 from abci_mpc.tss.zk import prm
@@ -265,3 +265,21 @@ def test_keygen_dropped_messages_stall_with_waiting_for(kg):
     for p in ("p1", "p3"):
         assert r.sessions[p].waiting_for() == {BAD}
         assert r.sessions[p].round == 1
+
+
+def test_evidence_does_not_confirm_a_rewritten_accusation(kg):
+    """A genuine blame's evidence cannot be reused to accuse an honest party, for another
+    reason, or under another run's context."""
+    lp, r = kg
+    res = r.go(interceptor=resigning(r, BAD, KEYGEN_FAULTS["r2-bad-share"][0]))
+    blame = res.blames["p3"]
+    ctx = keygen_context(lp.names, 1, lp.identities)
+    assert verify_blame(blame, ctx).confirmed
+    for forged in (dataclasses.replace(blame, accused="p1"),
+                   dataclasses.replace(blame, reason=Reason.BAD_PROOF),
+                   dataclasses.replace(blame, round=3),
+                   dataclasses.replace(blame, evidence=blame.evidence[:1])):
+        assert not verify_blame(forged, ctx).confirmed, forged.summary()
+    assert not verify_blame(blame, keygen_context(lp.names, 2, lp.identities)).confirmed
+    other_ids = dict(lp.identities, p2=lp.identities["p1"])
+    assert not verify_blame(blame, keygen_context(lp.names, 1, other_ids)).confirmed
