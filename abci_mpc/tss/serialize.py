@@ -83,7 +83,7 @@ def aux_from_record(rec: AuxInfoRecord, me: str) -> AuxInfo:
         ped_t = own.ped.t
         ped = RingPedersenSecret(int.from_bytes(rec.ped_p, "big"), int.from_bytes(rec.ped_q, "big"),
                                  int.from_bytes(rec.ped_lambda, "big"), ped_t)
-    except PaillierError as exc:
+    except (PaillierError, ValueError, ZeroDivisionError) as exc:  # CRT of corrupt factors
         raise ShareFormatError(f"aux: {exc}") from None
     if paillier.N != own.N:
         raise ShareFormatError("aux: Paillier factors do not match the published modulus")
