@@ -135,14 +135,10 @@ def test_corrupt_key_share_names_the_field(share_bytes, corruption):
     assert message in str(exc.value)
 
 
-@pytest.mark.xfail(strict=True, raises=(ValueError, ZeroDivisionError), reason=(
-    "BUG abci_mpc/tss/serialize.py aux_from_record(): a corrupted ped_p/ped_q (e.g. empty, or 1) "
-    "makes RingPedersenSecret()/CRT() raise ValueError ('base is not invertible', 'pow() 3rd "
-    "argument cannot be 0') or ZeroDivisionError, which escape instead of ShareFormatError: the "
-    "`except PaillierError` around it is too narrow (CRT and the modular inverses raise plain "
-    "ValueError/ZeroDivisionError)"))
 @pytest.mark.parametrize("field, value", [("ped_p", b""), ("ped_p", b"\x01"), ("ped_q", b""), ("ped_q", b"\x01")])
 def test_corrupt_ring_pedersen_factors(share_bytes, field, value):
+    """Empty or unit factors made CRT()/RingPedersenSecret() raise ValueError or
+    ZeroDivisionError, which used to escape aux_from_record."""
     bad = _edit(share_bytes, lambda r: setattr(r.aux, field, value))
     with pytest.raises(ShareFormatError, match="aux"):
         serialize.key_share_from_bytes(bad)
@@ -216,7 +212,7 @@ def test_garbled_records_raise_only_share_format_error(share_bytes, presig):
     check()
 
 
-SAFE_FIELDS = ["paillier_p", "paillier_q", "ped_lambda"]  # ped_p/ped_q: see the xfail above
+SAFE_FIELDS = ["paillier_p", "paillier_q", "ped_p", "ped_q", "ped_lambda"]
 
 
 @pytest.mark.parametrize("field", SAFE_FIELDS + ["peer.N", "peer.ped_N", "peer.s", "peer.t", "own.ped_N", "own.t"])
