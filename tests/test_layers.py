@@ -45,9 +45,19 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+# Modules directly under abci_mpc/ (e.g. the in-process demo) sit above every layer, like an
+# application: they may import any layer, and no layer may import them.
+ROOT_MODULES = {p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+RANKS = LAYERS + ["app"]
+
+
 def layer_of(name: str) -> str | None:
     parts = name.split(".")
-    return parts[1] if len(parts) > 1 and parts[0] == "abci_mpc" and parts[1] in LAYERS else None
+    if len(parts) < 2 or parts[0] != "abci_mpc":
+        return None
+    if parts[1] in LAYERS:
+        return parts[1]
+    return "app" if parts[1] in ROOT_MODULES else None
 
 
 def imports(path: Path):
@@ -83,6 +93,13 @@ ALL = modules()
 TSS = [p for p in ALL if layer_of(module_name(p)) == "tss"]
 
 
+def test_root_modules_rank_above_every_layer():
+    for m in ROOT_MODULES:
+        assert layer_of(f"abci_mpc.{m}") == "app"
+        assert layer_of(f"abci_mpc.{m}.x") == "app"
+    assert layer_of("abci_mpc.__version__") is None
+
+
 def test_the_layers_exist():
     assert {layer_of(module_name(p)) for p in ALL} >= {"tss", "store", "cli", "chain"}
     assert len(TSS) > 20
@@ -94,14 +111,14 @@ def test_imports_point_downward(path):
     if mine is None:  # abci_mpc/__init__.py: the package root imports no layer
         allowed = set()
     else:
-        allowed = set(LAYERS[: LAYERS.index(mine) + 1])
+        allowed = set(RANKS[: RANKS.index(mine) + 1])
     bad = []
     for target, line in imports(path):
         if target == "abci_mpc" or not target.startswith("abci_mpc."):
             continue
         layer = layer_of(target)
         if layer is None and target.count(".") == 1:
-            continue  # the package root itself (abci_mpc.__version__): below every layer
+            continue  # a name from the package root itself (abci_mpc.__version__): below every layer
         if layer is None or layer not in allowed:
             bad.append(f"line {line}: imports {target}")
     assert not bad, f"{rel(path)} ({mine or 'root'}) breaks the layering: {bad}"
