@@ -16,7 +16,7 @@ import dataclasses
 
 import pytest
 
-from abci_mpc.tss import aux, keygen
+from abci_mpc.tss import aux
 from abci_mpc.tss.blame import Reason
 from abci_mpc.tss.curve import Point, q
 from abci_mpc.tss.errors import ProtocolAbort

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import secrets
 from dataclasses import dataclass
 from types import ModuleType
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gmpy2
 import pytest
-from gmpy2 import mpz
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
