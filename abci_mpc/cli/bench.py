@@ -129,7 +129,7 @@ def run_core_bench(names, t, signer_names, bits, imported=None, reshare_to=None)
     all_names = list(names)
     if reshare_to is not None:
         all_names += [f"p{i}" for i in range(len(names), reshare_to[1])]
-    parties = LocalParties(all_names, paillier_bits=bits)
+    parties = LocalParties(all_names, paillier_bits=bits, clock=time.process_time)
     stages = {}
     if imported is not None:
         shares = imported

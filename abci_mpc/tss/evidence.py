@@ -111,17 +111,34 @@ def _equivocation(ev: Evidence) -> Verdict | None:
     return None
 
 
+def _broadcasters(ev: Evidence, round: int) -> list[str]:
+    """Who broadcast in `round`, as the reporter saw it (its log holds every broadcast)."""
+    senders = {s for (r, s, rec) in ev.envelopes if r == round and rec is None}
+    return [p for p in ev.info.parties if p in senders]
+
+
 def _forged_echo(ev: Evidence) -> Verdict | None:
     j, ssid = ev.accused, ev.info.ssid
     for (round, sender, _), envs in ev.envelopes.items():
         if sender != j:
             continue
         for env in envs:
+            listed = [e.sender for e in env.echo]
+            if listed != _broadcasters(ev, round - 1):
+                return Verdict(True, f"{j}'s round-{round} echo does not list every round-{round - 1} broadcaster once")
             for entry in env.echo:
                 key = ev.identities.get(entry.sender)
                 signed = statement(ssid, round - 1, entry.sender, "", entry.payload_digest, entry.echo_digest)
                 if key is None or not verify_signature(key, signed, entry.signature):
                     return Verdict(True, f"{j}'s round-{round} echo carries an entry {entry.sender} never signed")
+    return None
+
+
+def _unexpected_echo(ev: Evidence) -> Verdict | None:
+    """An echo attached after a round in which nobody broadcast."""
+    for (round, sender, _), envs in ev.envelopes.items():
+        if sender == ev.accused and any(len(e.echo) for e in envs) and not _broadcasters(ev, round - 1):
+            return Verdict(True, f"{sender}'s round-{round} message carries an echo of a round without broadcasts")
     return None
 
 
@@ -136,7 +153,8 @@ def verify_blame(blame: Blame, ctx: PublicContext) -> Verdict:
     ev = Evidence(info, ctx.identities, blame)
     if not ev.envelopes:
         return Verdict(False, "no evidence authenticates against this context")
-    generic = {Reason.EQUIVOCATION: _equivocation, Reason.FORGED_ECHO: _forged_echo}.get(blame.reason)
+    generic = {Reason.EQUIVOCATION: _equivocation, Reason.FORGED_ECHO: _forged_echo,
+               Reason.MALFORMED: _unexpected_echo}.get(blame.reason)
     if generic is not None:
         found = generic(ev)
         if found is not None:

@@ -60,9 +60,24 @@ def check_revealed(ssid: bytes, prover: str, peers, received, sent, identities, 
             held_in = receipts.MtaReceipt.FromString(my_in[prover])
             if not receipts.same_content(held_in, r_out):
                 raise Fault(Reason.EQUIVOCATION, "signed two different round-2 messages to us",
-                            exhibits=(my_in[prover],))
+                            exhibits=(receipts.exhibit(held_in),))
         out[j] = (r_in, r_out)
     return out
+
+
+def cross_check(openings) -> None:
+    """Across openings {party: (received, sent)}: what j says it sent i must be what i says it
+    got from j. Both are signed by j (check_revealed checked that), so a difference names j,
+    whoever looks; this is how a party not involved in a misquoted exchange identifies it."""
+    for i, (received_i, _) in openings.items():
+        for r_in in received_i:
+            j = r_in.sender
+            if j not in openings:
+                continue
+            claimed = next((r for r in openings[j][1] if r.recipient == i), None)
+            if claimed is not None and not receipts.same_content(r_in, claimed):
+                raise Fault(Reason.EQUIVOCATION, f"signed two different round-2 receipts for {i}", accused=j,
+                            exhibits=(receipts.exhibit(r_in), receipts.exhibit(claimed)))
 
 
 def mta_sum(key, base: int, exchanges, D_field: str, F_field: str) -> int:

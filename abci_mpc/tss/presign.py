@@ -215,6 +215,7 @@ class _Round4(Round):
         super().__init__(st.info)
         self.st, self.passed = st, passed
         self.failed: dict[str, bool] = {}
+        self.openings: dict[str, tuple] = {}
 
     def reply(self):
         return [Out(None, PresignR4(failed=False))] if self.passed else []
@@ -225,6 +226,7 @@ class _Round4(Round):
             st = self.st
             check_r4(self.info, j, st.pub(j).paillier, st.K[j], st.G[j], st.delta[j], st.aux.ped, msg,
                      st.identities, st.mta_in)
+            self.openings[j] = (list(msg.received), list(msg.sent))
 
     def finalize(self):
         # Echo broadcast has made every round-3 view equal, and the delta check is a
@@ -233,6 +235,7 @@ class _Round4(Round):
         if liars:
             claim = "complained although" if self.passed else "claimed success although"
             raise Fault(Reason.INCONSISTENT, f"{claim} the shared round-3 view says otherwise", accused=liars[0])
+        identify.cross_check(self.openings)
         raise Fault(Reason.INCONSISTENT, "delta check failed but every opening verified")
 
 
@@ -335,6 +338,12 @@ def observe(ev, key) -> None:
         if msg.failed == passed:
             raise Fault(Reason.INCONSISTENT, "its claim contradicts the shared round-3 view")
         if msg.failed:
+            openings = {}
+            for p in info.others:
+                m = ev.get(4, p, None, PresignR4)
+                if m.failed:
+                    openings[p] = (list(m.received), list(m.sent))
+            identify.cross_check(openings)
             mine = ev.get(2, j, v, PresignR2)
             my_in = {j: receipts.MtaReceipt(sender=j, recipient=v, D=mine.D, F=mine.F, D_hat=mine.D_hat,
                                             F_hat=mine.F_hat, signature=mine.receipt).SerializeToString()}

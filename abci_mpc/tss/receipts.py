@@ -16,7 +16,7 @@ from .codec import DecodeError, Unit
 from .identity import Signer, verify_signature
 from .rounds import Fault
 from .transcript import Transcript
-from .wire_pb2 import KReceipt, MtaReceipt
+from .wire_pb2 import Exhibit, KReceipt, MtaReceipt
 
 
 def _k_statement(ssid: bytes, r: KReceipt) -> bytes:
@@ -66,3 +66,24 @@ def ciphertext(data: bytes, N2: int, what: str) -> int:
         return Unit(N2).decode(data, what)
     except DecodeError as exc:
         raise Fault(Reason.MALFORMED, str(exc)) from None
+
+
+def exhibit(receipt) -> bytes:
+    """A receipt wrapped for a Blame's exhibits (tagged by kind)."""
+    if isinstance(receipt, KReceipt):
+        return Exhibit(k_receipt=receipt).SerializeToString()
+    return Exhibit(mta_receipt=receipt).SerializeToString()
+
+
+def read_exhibits(raw) -> tuple[list[KReceipt], list[MtaReceipt]]:
+    ks, mtas = [], []
+    for data in raw:
+        try:
+            e = Exhibit.FromString(data)
+        except Exception:  # protobuf raises DecodeError or ValueError variants
+            continue
+        if e.HasField("k_receipt"):
+            ks.append(e.k_receipt)
+        elif e.HasField("mta_receipt"):
+            mtas.append(e.mta_receipt)
+    return ks, mtas

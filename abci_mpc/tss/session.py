@@ -129,7 +129,9 @@ class Session:
         slot = (env.round, env.sender, env.recipient == "")
         previous = self._seen.get(slot)
         if previous is not None:
-            if previous == data:
+            # Compare what was signed, not the bytes: anyone relaying a signed envelope can
+            # re-encode it (repeat a field, append an unknown one) without breaking the signature.
+            if envelope_statement(parse_envelope(previous), self.info.ssid) == envelope_statement(env, self.info.ssid):
                 raise Rejected("duplicate envelope")
             self._abort(env.sender, env.round, Reason.EQUIVOCATION,
                         "two different signed messages for the same round", (previous, data))
@@ -194,6 +196,15 @@ class Session:
     # -- driving the rounds -------------------------------------------------------------
     def _advance(self) -> list[Outgoing]:
         out: list[Outgoing] = []
+        try:
+            self._advance_into(out)
+        except ProtocolAbort as exc:
+            # Messages of rounds finalized before the failure are still owed to the peers.
+            exc.outgoing = out + exc.outgoing
+            raise
+        return out
+
+    def _advance_into(self, out: list[Outgoing]) -> None:
         while self._round is not None:
             rnd = self._round
             pending = self._pending.get(rnd.NUMBER, {})
@@ -215,7 +226,6 @@ class Session:
                 # Raised by an identification step, which names the party it caught.
                 self._abort(f.accused or "", rnd.NUMBER, f.reason, f.detail, exhibits=f.exhibits)
             out.extend(self._apply(step, rnd.NUMBER + 1))
-        return out
 
     def _process(self, rnd: Round, sender: str, parts: dict[bool, Envelope], expects) -> None:
         unexpected = [kind for kind, want in zip((True, False), expects) if not want and kind in parts]

@@ -123,6 +123,7 @@ class _Round2(Round):
         super().__init__(st.info)
         self.st, self.passed = st, passed
         self.failed: dict[str, bool] = {}
+        self.openings: dict[str, tuple] = {}
 
     def reply(self):
         return [Out(None, SignR2(failed=False))] if self.passed else []
@@ -133,12 +134,14 @@ class _Round2(Round):
             st = self.st
             check_r2(self.info, j, st.share.public, st.presig.id, st.r, st.m, st.sigmas[j], st.share.aux.ped, msg,
                      st.identities, st.presig.k_receipts[j], st.presig.mta_in)
+            self.openings[j] = (list(msg.received), list(msg.sent))
 
     def finalize(self):
         liars = [j for j in self.info.others if self.failed[j] == self.passed]
         if liars:
             claim = "complained although" if self.passed else "claimed success although"
             raise Fault(Reason.INCONSISTENT, f"{claim} the shared partial signatures say otherwise", accused=liars[0])
+        identify.cross_check(self.openings)
         raise Fault(Reason.BAD_PARTIAL_SIGNATURE, "signature failed but every opening verified")
 
 
@@ -150,7 +153,7 @@ def check_r2(info, j, key: KeyPublic, presig_id: bytes, r: int, m: int, sigma_j:
         raise Fault(Reason.MALFORMED, "K_j receipt is not signed by the prover")
     if k_receipt_j is not None and not receipts.same_content(msg.k_receipt, KReceipt.FromString(k_receipt_j)):
         raise Fault(Reason.EQUIVOCATION, "signed two different round-1 ciphertexts in presigning",
-                    exhibits=(k_receipt_j,))
+                    exhibits=(receipts.exhibit(KReceipt.FromString(k_receipt_j)),))
     K = receipts.ciphertext(msg.k_receipt.K, key_j.N2, "K")
     H = receipts.ciphertext(msg.H_hat, key_j.N2, "H_hat")
     Z = receipts.ciphertext(msg.Z, key_j.N2, "Z")
@@ -172,9 +175,10 @@ def check_r2(info, j, key: KeyPublic, presig_id: bytes, r: int, m: int, sigma_j:
 
 
 def observe(ev, key: KeyPublic, presig_id: bytes, R: Point, digest: bytes) -> None:
-    """Third-party re-check of a signing blame (round 2; round 1 faults are generic)."""
+    """Third-party re-check of a signing blame."""
     info, j, v = ev.info, ev.accused, ev.info.me
-    if ev.round != 2:
+    if ev.round == 1:
+        ScalarSpec().decode(ev.get(1, j, None, SignR1).sigma, "sigma")
         return
     sigmas = {p: ScalarSpec().decode(ev.get(1, p, None, SignR1).sigma, "sigma") for p in info.parties}
     msg = ev.get(2, j, None, SignR2)
@@ -182,6 +186,14 @@ def observe(ev, key: KeyPublic, presig_id: bytes, R: Point, digest: bytes) -> No
     if msg.failed == passed:
         raise Fault(Reason.INCONSISTENT, "its claim contradicts the shared partial signatures")
     if msg.failed:
-        my_in = {j: x for x in ev.exhibits if MtaReceipt.FromString(x).sender == j} or None
+        openings = {}
+        for p in info.others:
+            m = ev.get(2, p, None, SignR2)
+            if m.failed:
+                openings[p] = (list(m.received), list(m.sent))
+        identify.cross_check(openings)
+        k_held, mta_held = receipts.read_exhibits(ev.exhibits)
+        k_receipt_j = next((r.SerializeToString() for r in k_held if r.party == j), None)
+        my_in = {j: r.SerializeToString() for r in mta_held if r.sender == j and r.recipient == v} or None
         check_r2(info, j, key, presig_id, R.x() % q, digest_to_scalar(digest), sigmas[j], key.aux[v].ped, msg,
-                 ev.identities, None, my_in)
+                 ev.identities, k_receipt_j, my_in)

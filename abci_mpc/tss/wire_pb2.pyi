@@ -250,3 +250,11 @@ class SignR2(_message.Message):
     dec_chi: _containers.RepeatedCompositeFieldContainer[_proofs_pb2.PiDec]
     dec_sigma: _containers.RepeatedCompositeFieldContainer[_proofs_pb2.PiDec]
     def __init__(self, failed: _Optional[bool] = ..., H_hat: _Optional[bytes] = ..., Z: _Optional[bytes] = ..., k_receipt: _Optional[_Union[KReceipt, _Mapping]] = ..., received: _Optional[_Iterable[_Union[MtaReceipt, _Mapping]]] = ..., sent: _Optional[_Iterable[_Union[MtaReceipt, _Mapping]]] = ..., mulstar: _Optional[_Iterable[_Union[_proofs_pb2.PiMulStar, _Mapping]]] = ..., dec_chi: _Optional[_Iterable[_Union[_proofs_pb2.PiDec, _Mapping]]] = ..., dec_sigma: _Optional[_Iterable[_Union[_proofs_pb2.PiDec, _Mapping]]] = ...) -> None: ...
+
+class Exhibit(_message.Message):
+    __slots__ = ("k_receipt", "mta_receipt")
+    K_RECEIPT_FIELD_NUMBER: _ClassVar[int]
+    MTA_RECEIPT_FIELD_NUMBER: _ClassVar[int]
+    k_receipt: KReceipt
+    mta_receipt: MtaReceipt
+    def __init__(self, k_receipt: _Optional[_Union[KReceipt, _Mapping]] = ..., mta_receipt: _Optional[_Union[MtaReceipt, _Mapping]] = ...) -> None: ...

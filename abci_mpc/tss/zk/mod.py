@@ -82,6 +82,8 @@ def prove(ctx: ProofContext, sk: PaillierSecretKey) -> Proof:
 
 def verify(ctx: ProofContext, stmt: Statement, proof: Proof) -> bool:
     N = mpz(stmt.N)
+    if not len(proof.X) == len(proof.a) == len(proof.b) == len(proof.Z) == STAT:
+        return False  # every one of the m repetitions, or the soundness error is not 2^-80
     if N % 2 == 0 or gmpy2.is_prime(N, 30):
         return False
     if gmpy2.jacobi(proof.W, N) != -1:

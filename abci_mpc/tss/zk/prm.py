@@ -57,6 +57,8 @@ def prove(ctx: ProofContext, secret: RingPedersenSecret) -> Proof:
 def verify(ctx: ProofContext, stmt: Statement, proof: Proof) -> bool:
     ped = stmt.ped
     N = ped.N
+    if not len(proof.A) == len(proof.z) == STAT:
+        return False  # every one of the m repetitions, or the soundness error is not 2^-80
     e = _challenges(ctx, ped, proof.A)
     for Ai, zi, ei in zip(proof.A, proof.z, e):
         if fixed_pow(ped.t, zi, N) != (Ai * (ped.s if ei else 1)) % N:
