@@ -164,7 +164,7 @@ def verify_blame(blame: Blame, ctx: PublicContext) -> Verdict:
     try:
         ctx.observe(ev)
     except Fault as f:
-        if f.reason is blame.reason:
+        if f.reason is blame.reason and f.accused in (None, blame.accused):
             return Verdict(True, f"reproduced: {f.detail}")
         return Verdict(False, f"the check fails differently ({f.reason.value}: {f.detail})")
     except DecodeError as exc:
