@@ -86,12 +86,6 @@ def test_forged_echo_in_an_opening(lp, key, presigs, contexts, monkeypatch):
     judge(res, r, BAD, Reason.FORGED_ECHO, round=2, context=right, wrong_contexts=wrong, reporters={"p1", "p3"})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG abci_mpc/tss/sign.py observe(): 'round 1 faults are generic' -- it returns at once for "
-    "ev.round != 2, so a MALFORMED round-1 partial (sigma not a reduced 32-byte scalar), which "
-    "Session blames at round 1, is never re-checked: verify_blame says 'the accused's messages pass "
-    "the same check' and the accusation cannot be confirmed by a third party. observe should decode "
-    "ev.get(1, j, None, SignR1).sigma with ScalarSpec for round 1"))
 @pytest.mark.parametrize("sigma", [b"\x01" * 33, q.to_bytes(32, "big")], ids=["33-bytes", "unreduced"])
 def test_malformed_sigma_is_confirmed(lp, key, presigs, contexts, sigma):
     right, wrong = contexts
@@ -101,7 +95,7 @@ def test_malformed_sigma_is_confirmed(lp, key, presigs, contexts, sigma):
 
 
 def test_malformed_sigma_is_blamed(lp, key, presigs):
-    """What works today without the third-party check above: both honest signers name p2."""
+    """Both honest signers name p2, and only p2 (whose own view was honest) may finish."""
     r = _run(lp, key, presigs)
     res = r.go(interceptor=resigning(r, BAD, on_payload(1, SignR1, lambda m: setattr(m, "sigma", m.sigma + b"\x00"))))
     assert {p: (b.accused, b.reason, b.round) for p, b in res.blames.items()} == {
@@ -205,15 +199,16 @@ def test_misquoted_mta_receipt_is_equivocation_with_exhibit(lp, key, presigs, co
     res = r.go()
     b = res.blames["p1"]
     assert (b.accused, b.reason, b.round) == (BAD, Reason.EQUIVOCATION, 2), b.summary()
-    assert b.exhibits == (presigs["p1"].mta_in[BAD],), "p1 shows the receipt p2 really gave it"
+    assert b.exhibits == (receipts.exhibit(MtaReceipt.FromString(presigs["p1"].mta_in[BAD])),), \
+        "p1 shows the receipt p2 really gave it"
     v = verify_blame(b, right)
     assert v.confirmed, v.explanation
     for w in wrong:
         assert not verify_blame(b, w).confirmed
-    # the exhibit is what makes it checkable: without it the opening verifies
-    assert not verify_blame(dataclasses.replace(b, exhibits=()), right).confirmed
-    # p3 cannot tell (see the xfail in test_presign_blame.py), but accuses no honest party
-    assert all(x.accused in (BAD, "") for x in res.blames.values() if x.reporter != BAD)
+    # the bystander p3 names p2 too, from the two receipts p2 signed for p1 (cross-check)
+    judge(res, r, BAD, Reason.EQUIVOCATION, round=2, context=right, wrong_contexts=wrong, reporters={"p1", "p3"})
+    ks, mtas = receipts.read_exhibits(res.blames["p3"].exhibits)
+    assert not ks and len(mtas) == 2 and not receipts.same_content(*mtas)
 
 
 def _misquoting_k(lp, key, ps):
@@ -229,30 +224,28 @@ def _misquoting_k(lp, key, ps):
 def test_misquoted_k_receipt_is_equivocation_with_exhibit(lp, key, presigs, contexts):
     """p2 opens sigma_2 against another K_2' = K_2 * enc(1), re-signed under the presigning
     ssid, with k_2' = k_2 + 1 and chi_2' = chi_2 + w_2 so that every proof verifies. Every
-    peer holds p2's real round-1 receipt and names p2, showing it as the exhibit."""
+    peer holds p2's real round-1 receipt and names p2, showing it as the exhibit; that
+    exhibit is what lets a third party confirm it."""
+    right, wrong = contexts
     ps = presigs[BAD]
     r = _run(lp, key, presigs, _misquoting_k(lp, key, ps))
     res = r.go()
-    honest = {p: b for p, b in res.blames.items() if p != BAD}
-    assert set(honest) == {"p1", "p3"}
-    for p, b in honest.items():
-        assert (b.accused, b.reason, b.round) == (BAD, Reason.EQUIVOCATION, 2), b.summary()
-        assert b.exhibits == (ps.k_receipts[BAD],)
+    blames = judge(res, r, BAD, Reason.EQUIVOCATION, round=2, context=right, wrong_contexts=wrong,
+                   reporters={"p1", "p3"})
+    for b in blames.values():
+        assert b.exhibits == (receipts.exhibit(KReceipt.FromString(ps.k_receipts[BAD])),)
+        assert not verify_blame(dataclasses.replace(b, exhibits=()), right).confirmed
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG abci_mpc/tss/sign.py observe() line ~185: every exhibit is parsed as an MtaReceipt, but the "
-    "K-receipt equivocation Fault in check_r2 carries a KReceipt exhibit; parsing it raises "
-    "google.protobuf DecodeError ('String field had bad UTF-8'), which verify_blame does not catch, so "
-    "verify_blame CRASHES on a legitimate blame. Even if parsed, observe passes k_receipt_j=None to "
-    "check_r2, so the K-receipt equivocation is never re-checked from the exhibit; it should pick the "
-    "KReceipt exhibit (party == j) and pass it as k_receipt_j"))
-def test_misquoted_k_receipt_blame_is_confirmed(lp, key, presigs, contexts):
-    right, wrong = contexts
-    r = _run(lp, key, presigs, _misquoting_k(lp, key, presigs[BAD]))
-    res = r.go()
-    for p in ("p1", "p3"):
-        b = res.blames[p]
-        v = verify_blame(b, right)
-        assert v.confirmed, v.explanation
-        assert not any(verify_blame(b, w).confirmed for w in wrong)
+def test_verify_blame_survives_a_junk_exhibit(lp, key, presigs, contexts, monkeypatch):
+    right, _ = contexts
+    r = _wrong_sigma(lp, key, presigs, believe=True)
+    _unprovable_openings(monkeypatch, r)
+    b = r.go().blames["p1"]
+    assert verify_blame(b, right).confirmed
+    for exhibits in [(b"\x12\x02\xff\xfe",),  # field 2 holding a string with bad UTF-8
+                     (b"\x0a\x05ab",),  # truncated
+                     (receipts.exhibit(KReceipt(party="p2", K=b"\x01", G=b"\x02", signature=bytes(64))),),
+                     (receipts.exhibit(MtaReceipt(sender="p2", recipient="p1", D=b"\x01")),)]:
+        verdict = verify_blame(dataclasses.replace(b, exhibits=exhibits), right)
+        assert isinstance(verdict.confirmed, bool), verdict
