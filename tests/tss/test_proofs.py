@@ -509,14 +509,11 @@ def test_mod_rejects_prime_and_even_moduli(cases, pool):
     assert not mod.verify(CTX, mod.Statement(pool[0].N + 1), c.proof)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG abci_mpc/tss/zk/mod.py verify() and zk/prm.py verify(): the loops zip() the "
-    "challenges with the proof's lists and never check that there are STAT=80 repetitions, "
-    "so a Proof object with empty lists verifies (decode() enforces the count, verify() "
-    "does not)"))
 @pytest.mark.parametrize("name", ["mod", "prm"])
 def test_verify_requires_all_repetitions(cases, name):
+    """decode() enforces m = 80 elements; verify() must too, for a Proof built in-process."""
     c = cases[name]
-    short = dataclasses.replace(c.proof, **{f: getattr(c.proof, f)[:0] for f in field_names(name)
-                                            if isinstance(getattr(c.proof, f), list)})
-    assert not c.verify(short)
+    for keep in (0, 1, params.STAT - 1):
+        short = dataclasses.replace(c.proof, **{f: getattr(c.proof, f)[:keep] for f in field_names(name)
+                                                if isinstance(getattr(c.proof, f), list)})
+        assert not c.verify(short), keep

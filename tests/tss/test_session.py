@@ -105,15 +105,10 @@ def test_exact_duplicates_are_rejected_and_harmless(lp, seed):
     assert all(s.blame is None for s in net.s.values())
 
 
-@pytest.mark.xfail(strict=True, raises=ProtocolAbort, reason=(
-    "BUG abci_mpc/tss/session.py Session.receive(): duplicates are detected by comparing raw "
-    "bytes (`previous == data`), but the signature covers the parsed fields only. Anyone on "
-    "the network can re-encode a party's signed envelope (repeat a scalar field, append an "
-    "unknown field) and deliver both copies; the receiver then blames the honest sender for "
-    "EQUIVOCATION. Compare the canonical re-serialization (without unknown fields) or the "
-    "signed statement instead of the raw bytes."))
 @pytest.mark.parametrize("suffix", [b"\x08\x01", b"\xf8\x01\x05"], ids=["repeated-version", "unknown-field"])
 def test_reencoded_duplicate_does_not_frame_the_sender(lp, suffix):
+    """The signature covers the parsed fields, not the bytes: anyone can re-encode a signed
+    envelope. Receiving both encodings must not look like equivocation by the sender."""
     net = Net(keygen_run(lp, 1))
     net.start()
     sender, to, data = next(x for x in net.queue if x[0] == "p2" and x[1] == "p1")
