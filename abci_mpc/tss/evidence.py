@@ -83,6 +83,12 @@ class Evidence:
             raise Fault(Reason.MALFORMED, f"round {round} payload does not parse") from None
         return msg
 
+    def find(self, round: int, sender: str, recipient: str | None, typ):
+        """Like get, but None when the evidence does not hold that message."""
+        if not self.envelopes.get((round, sender, recipient)):
+            return None
+        return self.get(round, sender, recipient, typ)
+
     def any_sent(self, round: int, typ):
         """Some direct message the reporter sent in `round` (for values it sends everyone)."""
         me = self.info.me

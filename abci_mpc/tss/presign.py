@@ -340,8 +340,8 @@ def observe(ev, key) -> None:
         if msg.failed:
             openings = {}
             for p in info.others:
-                m = ev.get(4, p, None, PresignR4)
-                if m.failed:
+                m = ev.find(4, p, None, PresignR4)
+                if m is not None and m.failed:  # the reporter may have blamed before all arrived
                     openings[p] = (list(m.received), list(m.sent))
             identify.cross_check(openings)
             mine = ev.get(2, j, v, PresignR2)

@@ -69,6 +69,8 @@ def aux_to_record(aux: AuxInfo) -> AuxInfoRecord:
 
 
 def aux_from_record(rec: AuxInfoRecord, me: str) -> AuxInfo:
+    if rec.version != VERSION:
+        raise ShareFormatError(f"aux: unsupported version {rec.version}")
     try:
         public = {}
         for r in rec.parties:

@@ -123,7 +123,8 @@ class Session:
         A DONE session whose protocol still listens (an identification round after the
         output) keeps accepting envelopes for that round."""
         if self.status is Status.FAILED or self._round is None:
-            raise SessionClosed(f"session is {self.status.value}")
+            state = "not started" if self.status is Status.RUNNING else self.status.value
+            raise SessionClosed(f"session is {state}")
         env = parse_envelope(data)
         self._authenticate(env)
         slot = (env.round, env.sender, env.recipient == "")

@@ -188,8 +188,8 @@ def observe(ev, key: KeyPublic, presig_id: bytes, R: Point, digest: bytes) -> No
     if msg.failed:
         openings = {}
         for p in info.others:
-            m = ev.get(2, p, None, SignR2)
-            if m.failed:
+            m = ev.find(2, p, None, SignR2)
+            if m is not None and m.failed:  # the reporter may have blamed before all arrived
                 openings[p] = (list(m.received), list(m.sent))
         identify.cross_check(openings)
         k_held, mta_held = receipts.read_exhibits(ev.exhibits)

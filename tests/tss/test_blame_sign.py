@@ -171,19 +171,11 @@ def test_presign_wrong_delta_is_identified(pre, monkeypatch, seed):
     _cheat_on_delta(monkeypatch, r, believe=True)
     res = r.go(shuffle=None if seed is None else random.Random(seed))
     assert not res.results, "no presignature may come out of a failed delta check"
-    # third-party confirmation depends on the delivery order: see the xfail below
-    blames = check_blame(res, r, BAD, Reason.BAD_PROOF, round=4, context=ctx if seed is None else None)
+    blames = check_blame(res, r, BAD, Reason.BAD_PROOF, round=4, context=ctx)
     assert set(blames) == {"p1", "p3"}
     assert all("Pi-dec" in b.detail for b in blames.values())
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG abci_mpc/tss/presign.py observe() (round 4, msg.failed): it fetches every other "
-    "party's round-4 opening for identify.cross_check() before re-running check_r4() on the "
-    "accused's, but the reporter blames as soon as the accused's opening fails in "
-    "_Round4.receive(), possibly before the other openings arrived; they are then missing from "
-    "the evidence and the verdict is 'evidence incomplete: no round-4 message from p3'. "
-    "Re-run check_r4 first, or cross-check only the openings the evidence holds."))
 def test_early_identification_blame_is_third_party_verifiable(pre, monkeypatch):
     lp, r, ctx = pre
     _cheat_on_delta(monkeypatch, r, believe=True)
@@ -320,18 +312,12 @@ def test_sign_wrong_partial_signature_is_identified(sig_run, key, presigs, monke
     _cheat_on_sigma(r, key, presigs, believe=True)
     _cheating_decryption_proofs(monkeypatch, r)
     res = r.go(shuffle=None if seed is None else random.Random(seed))
-    # third-party confirmation depends on the delivery order: see the xfail below
-    blames = check_blame(res, r, BAD, Reason.BAD_PROOF, round=2, context=ctx if seed is None else None)
+    blames = check_blame(res, r, BAD, Reason.BAD_PROOF, round=2, context=ctx)
     assert set(blames) == {"p1", "p3"}
     assert all("Pi-dec" in b.detail and "sigma" in b.detail for b in blames.values())
     assert not res.results
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG abci_mpc/tss/sign.py observe() (round 2, msg.failed), as presign.observe(): it needs "
-    "every other signer's round-2 opening for identify.cross_check(), but the reporter blames as "
-    "soon as the accused's opening fails (_Round2.receive -> check_r2), so the evidence may lack "
-    "the others ('evidence incomplete: no round-2 message from p3')"))
 def test_early_sign_identification_blame_is_third_party_verifiable(sig_run, key, presigs, monkeypatch):
     lp, r, ctx = sig_run
     _cheat_on_sigma(r, key, presigs, believe=True)
