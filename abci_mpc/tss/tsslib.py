@@ -146,7 +146,7 @@ def _import_aux(d: dict, names, me: str, n: int) -> AuxInfo:
         raise TssLibFormatError("field PaillierSK must be an object")
     try:
         paillier = PaillierSecretKey(_int(sk_obj, "P", "PaillierSK."), _int(sk_obj, "Q", "PaillierSK."))
-    except PaillierError as exc:
+    except (ValueError, ZeroDivisionError) as exc:  # PaillierError, or CRT on factors that are not coprime
         raise TssLibFormatError(f"field PaillierSK: {exc}") from None
     if paillier.N != _int(sk_obj, "N", "PaillierSK."):
         raise TssLibFormatError("field PaillierSK.N is not P*Q")
@@ -167,7 +167,7 @@ def _import_aux(d: dict, names, me: str, n: int) -> AuxInfo:
     sp, sq = _int(d, "P"), _int(d, "Q")
     try:
         ped = RingPedersenSecret(2 * sp + 1, 2 * sq + 1, _int(d, "Alpha"), _int(d, "H1i"))
-    except PaillierError as exc:
+    except (ValueError, ZeroDivisionError) as exc:  # PaillierError, or CRT on factors that are not coprime
         raise TssLibFormatError(f"fields P/Q/Alpha/H1i: {exc}") from None
     if ped.N != _int(d, "NTildei"):
         raise TssLibFormatError("field NTildei is not (2P+1)(2Q+1)")
