@@ -40,6 +40,7 @@ class MemCluster:
         self.ids = {p: LocalIdentity.generate(p) for p in self.names}
         self.directory = {p: i.public() for p, i in self.ids.items()}
         self.results: dict[str, list] = defaultdict(list)
+        self._by_session: dict[bytes, dict[str, object]] = defaultdict(dict)
         self.engines: dict[str, Engine] = {}
         self.stores: dict[str, KeyStore] = {}
         self.secrets = {p: StoreSecret.from_key(os.urandom(32)) for p in self.names}
@@ -66,7 +67,7 @@ class MemCluster:
                 self.stores[p] = (KeyStore.open if self.paths[p].exists() else KeyStore.create)(
                     self.paths[p], self.secrets[p])
             e = Engine(self.ids[p], self.directory, self.transports[p], self.stores[p], self.config(**over),
-                       pool=self.pool, on_result=self.results[p].append)
+                       pool=self.pool, on_result=lambda r, p=p: self._on_result(p, r))
             if self.aux is not None and p in self.aux:
                 e.aux.add(self.aux[p])
             await e.start()
@@ -86,8 +87,13 @@ class MemCluster:
         for s in self.stores.values():
             s.close()
 
+    def _on_result(self, party: str, result) -> None:
+        self.results[party].append(result)
+        self._by_session[result.session_id][party] = result
+
     def of(self, session: bytes) -> dict[str, object]:
-        return {p: r for p, rs in self.results.items() for r in rs if r.session_id == session}
+        """Each party's (last) result for `session`."""
+        return dict(self._by_session.get(session, {}))
 
     async def wait(self, pred, timeout: float = 60.0, what: str = "condition") -> None:
         loop = asyncio.get_running_loop()

@@ -112,7 +112,8 @@ class ProcCluster:
         log = open(d / "engine.log", "ab")
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "abci_mpc.engine.procnode", str(d / "config"),
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=log)
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=log,
+            start_new_session=True)  # its own process group: a "crash" takes its workers too
         log.close()
         node = NodeProcess(party, proc, self)
         self.nodes[party] = node
@@ -139,10 +140,10 @@ class ProcCluster:
             await asyncio.sleep(0.1)
 
     async def kill(self, party: str) -> None:
-        """SIGKILL, as a crash."""
+        """SIGKILL to the engine and its crypto workers (its process group), as a crash."""
         node = self.nodes.pop(party)
         if node.proc.returncode is None:
-            node.proc.send_signal(signal.SIGKILL)
+            os.killpg(node.proc.pid, signal.SIGKILL)
         await node.proc.wait()
         await node.reader_task
 

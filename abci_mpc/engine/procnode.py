@@ -77,7 +77,10 @@ class Node:
         if cfg.limbo_ttl:
             ecfg.limbo_ttl = cfg.limbo_ttl
         self.engine = Engine(identity, self.directory, self.transport, self.store, ecfg, on_result=self._result)
-        self._out = sys.stdout.buffer
+        # Events get their own copy of stdout; fd 1 itself now points at the log, so the
+        # crypto workers (which inherit it) can neither write into nor hold open the event pipe.
+        self._out = os.fdopen(os.dup(1), "wb")
+        os.dup2(2, 1)
         self.max_lag = 0.0
 
     def _write(self, ev: Event) -> None:

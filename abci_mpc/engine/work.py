@@ -9,6 +9,8 @@ Everything here is a plain module-level function so it pickles by reference.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from dataclasses import dataclass, field
 
 from ..tss import serialize
@@ -63,12 +65,21 @@ def encode_share(share: KeyShare) -> bytes:
 
 
 def init_worker(nice: int) -> None:
-    """Crypto workers yield the CPU to the event loop process, which must stay responsive."""
+    """Crypto workers yield the CPU to the event loop process, which must stay responsive,
+    and exit when their parent does (a worker blocked on its job queue would never notice)."""
     if nice:
         try:
             os.nice(nice)
         except OSError:
             pass
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def ping() -> int:

@@ -1,0 +1,126 @@
+"""Engine building blocks on their own: sealing, frame codec, limbo, crypto pool priorities."""
+
+import asyncio
+import time
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from abci_mpc.engine import api, frames
+from abci_mpc.engine.keycache import common_aux
+from abci_mpc.engine.limbo import Limbo
+from abci_mpc.engine.pool import BACKGROUND, LIVE, CryptoPool
+from abci_mpc.engine.sealed import SealError, associated_data, open_sealed, seal
+
+
+
+# -- sealing ------------------------------------------------------------------------------------
+
+def test_seal_opens_only_for_its_recipient_session_and_link():
+    bob, eve = X25519PrivateKey.generate(), X25519PrivateKey.generate()
+    ad = associated_data(b"s1", "alice", "bob")
+    eph, ct = seal(bob.public_key().public_bytes_raw(), b"share bytes", ad)
+    assert open_sealed(bob, eph, ct, ad) == b"share bytes"
+    assert b"share bytes" not in ct
+    for key, e, c, a in [(eve, eph, ct, ad),
+                         (bob, eph, ct, associated_data(b"s2", "alice", "bob")),
+                         (bob, eph, ct, associated_data(b"s1", "carol", "bob")),
+                         (bob, eph, ct[:-1] + bytes([ct[-1] ^ 1]), ad),
+                         (bob, bytes(32), ct, ad), (bob, eph[:5], ct, ad)]:
+        with pytest.raises(SealError):
+            open_sealed(key, e, c, a)
+
+
+def test_associated_data_is_injective():
+    assert associated_data(b"ab", "c", "d") != associated_data(b"a", "bc", "d")
+    assert associated_data(b"", "ab", "c") != associated_data(b"", "a", "bc")
+
+
+# -- frame codec --------------------------------------------------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200))
+def test_any_bytes_decode_to_a_checked_frame_or_a_frame_error(data):
+    try:
+        f = frames.decode(data, 1 << 20)
+    except frames.FrameError:
+        return
+    assert f.version == frames.VERSION and 1 <= len(f.session) <= 64 and f.WhichOneof("kind")
+
+
+ids = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=20)
+timeouts = st.one_of(st.none(), st.floats(min_value=0.001, max_value=1e6))
+requests = st.one_of(
+    st.builds(api.KeygenRequest, st.binary(min_size=1, max_size=64), ids, ids, st.integers(1, 9),
+              st.lists(ids, max_size=5).map(tuple), timeouts),
+    st.builds(api.SignRequest, st.binary(min_size=1, max_size=64), ids, ids, ids, st.binary(min_size=32, max_size=32),
+              timeouts),
+    st.builds(api.ReshareRequest, st.binary(min_size=1, max_size=64), ids, ids, st.integers(1, 9),
+              st.lists(ids, max_size=5).map(tuple), timeouts),
+    st.builds(api.RefreshRequest, st.binary(min_size=1, max_size=64), ids, ids, timeouts),
+    st.builds(api.DeleteRequest, st.binary(min_size=1, max_size=64), ids, ids))
+
+
+@settings(max_examples=200, deadline=None)
+@given(requests)
+def test_requests_survive_a_prepare_frame(req):
+    data = frames.encode(req.session_id, prepare=frames.request_to_pb(req))
+    f = frames.decode(data, 1 << 20)
+    assert frames.request_from_pb(f.session, f.prepare) == req
+
+
+# -- limbo --------------------------------------------------------------------------------------
+
+def test_limbo_bounds_and_ttl():
+    now = [0.0]
+    lim = Limbo(ttl=10, max_frames=5, max_per_session=3, clock=lambda: now[0])
+    assert all(lim.put(b"a", "p", i) for i in range(3))
+    assert not lim.put(b"a", "p", 3)  # per-session bound
+    now[0] = 5
+    assert lim.put(b"b", "p", 0) and lim.put(b"b", "p", 1)
+    assert not lim.put(b"c", "p", 0)  # total bound
+    assert [f for _, f in lim.take(b"b")] == [0, 1] and len(lim) == 3
+    now[0] = 10.5
+    assert lim.expire() == [(b"a", 3)] and len(lim) == 0 and lim.take(b"a") == []
+
+
+def test_common_aux_is_the_smallest_id_everyone_holds():
+    assert common_aux([[b"b", b"a"], [b"a", b"b", b"c"], [b"b", b"a"]]) == b"a"
+    assert common_aux([[b"a"], [b"b"]]) is None
+    assert common_aux([[b"a"], []]) is None
+
+
+# -- crypto pool ------------------------------------------------------------------------------------
+
+def test_live_jobs_overtake_queued_background_jobs():
+    async def main():
+        pool = CryptoPool(1, start_method="forkserver")
+        await pool.start()
+        try:
+            order = []
+
+            async def job(tag, priority):
+                await pool.run(time.sleep, 0.05, priority=priority)
+                order.append(tag)
+
+            tasks = [asyncio.create_task(job(f"bg{i}", BACKGROUND)) for i in range(4)]
+            await asyncio.sleep(0.01)  # bg0 is running, bg1..3 queued
+            tasks.append(asyncio.create_task(job("live", LIVE)))
+            await asyncio.gather(*tasks)
+            assert order.index("live") <= 1, order
+            # a cancelled queued job never runs
+            blocker = asyncio.create_task(pool.run(time.sleep, 0.1))
+            await asyncio.sleep(0.01)
+            t = asyncio.create_task(pool.run(time.sleep, 5, priority=BACKGROUND))
+            await asyncio.sleep(0.01)
+            assert pool.queued(BACKGROUND) == 1
+            t.cancel()
+            t0 = time.monotonic()
+            await blocker
+            await asyncio.sleep(0.05)
+            assert pool.busy == 0 and time.monotonic() - t0 < 1
+        finally:
+            await pool.close()
+    asyncio.run(main())
