@@ -85,7 +85,8 @@ def test_timeout_blame_is_never_confirmed(lp, key):
 def a_blame(lp, key):
     """A real, confirmable blame (a bad Schnorr proof in keygen round 3) and its context."""
     r = keygen_run(lp, 1, TRIO)
-    res = r.go(interceptor=resigning(r, "p2", on_payload(3, KeygenR3, lambda m: setattr(m.sch, "z", bump_scalar(m.sch.z)))))
+    bad_z = on_payload(3, KeygenR3, lambda m: setattr(m.sch, "z", bump_scalar(m.sch.z)))
+    res = r.go(interceptor=resigning(r, "p2", bad_z))
     ctx = keygen_context(TRIO, 1, lp.identities)
     b = res.blames["p1"]
     assert verify_blame(b, ctx).confirmed

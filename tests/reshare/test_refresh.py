@@ -58,7 +58,8 @@ def test_refreshed_key_signs(lp, epochs):
 def test_old_presignature_rejected_after_refresh(lp, epochs):
     old, before, new = epochs
     ps = before["p1"]
-    info = SessionInfo(sign.PROTOCOL, b"s" * 16, ps.signers, "p1", sign.binding(ps.id, ps.key_fingerprint, ps.R, DIGEST))
+    b = sign.binding(ps.id, ps.key_fingerprint, ps.R, DIGEST)
+    info = SessionInfo(sign.PROTOCOL, b"s" * 16, ps.signers, "p1", b)
     with pytest.raises(ValueError, match="presignature belongs to another key epoch"):
         sign.begin(info, new["p1"], ps, DIGEST, lp.identities)
     with pytest.raises(ValueError, match="another key epoch"):

@@ -173,7 +173,7 @@ def test_binding_commits_to_every_parameter(old_key):
         reshare.binding(old, ("p1", "p2"), ("p1", "p2"), 1),
         reshare.binding(old, ("p1", "p2"), ("p1", "p3", "p4"), 1),
         reshare.binding(old, ("p1", "p2"), ("p1", "p3", "p4"), 2),
-        reshare.binding(reshare.OldKey(old.public_key, 2, old.share_ids, old.public_shares), ("p1", "p2"), ("p1", "p3"), 1),
+        reshare.binding(dataclasses.replace(old, threshold=2), ("p1", "p2"), ("p1", "p3"), 1),
     ]
     assert len({base, *variants}) == len(variants) + 1
 

@@ -104,7 +104,8 @@ def test_non_integer_numbers_are_refused_by_field(texts, base, literal):
         tsslib.import_share(text)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "[]", "null", "42", '"x"', "{", '{"Ks": [1, 2', b"\xff\xfe\x00", b"\x00" * 8])
+@pytest.mark.parametrize("text", ["", "   ", "[]", "null", "42", '"x"', "{", '{"Ks": [1, 2',
+                                  b"\xff\xfe\x00", b"\x00" * 8])
 def test_not_a_save_file(text):
     with pytest.raises(TssLibFormatError):
         tsslib.import_share(text)
