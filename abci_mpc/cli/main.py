@@ -28,6 +28,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 def _register() -> None:
     from . import bench  # noqa: F401  (commands register themselves on import)
+    from . import bench_engine  # noqa: F401
     from . import query  # noqa: F401
     from . import tx  # noqa: F401
 

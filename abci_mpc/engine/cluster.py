@@ -18,6 +18,7 @@ import signal
 import socket
 import struct
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -83,6 +84,7 @@ class ProcCluster:
         self.parties = tuple(sorted(parties))
         self.nodes: dict[str, NodeProcess] = {}
         self.results: dict[bytes, list[tuple[str, ResultMsg]]] = defaultdict(list)
+        self.result_times: dict[bytes, list[float]] = defaultdict(list)  # time.perf_counter() of each
         self._waiters: list[tuple[bytes, int, asyncio.Future]] = []
         identities = {p: api.LocalIdentity.generate(p) for p in self.parties}
         ports = dict(zip(self.parties, free_ports(len(self.parties))))
@@ -174,11 +176,18 @@ class ProcCluster:
     def _on_result(self, party: str, result: ResultMsg) -> None:
         got = self.results[result.session]
         got.append((party, result))
+        self.result_times[result.session].append(time.perf_counter())
         for w in list(self._waiters):
             sid, count, fut = w
             if sid == result.session and len(got) >= count and not fut.done():
                 fut.set_result(list(got))
                 self._waiters.remove(w)
+
+    def first_result_time(self, session: bytes) -> float:
+        return min(self.result_times[session])
+
+    def last_result_time(self, session: bytes) -> float:
+        return max(self.result_times[session])
 
     async def wait_results(self, session: bytes, count: int, timeout: float = 120.0) -> list[tuple[str, ResultMsg]]:
         got = self.results[session]

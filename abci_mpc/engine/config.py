@@ -44,6 +44,10 @@ class EngineConfig:
     # Finished session ids remembered, so late frames are dropped instead of parked in limbo.
     finished_memory: int = 20_000
     share_cache: int = 256
+    # At start, move every object alive so far (modules, descriptors, ...) out of the
+    # garbage collector's reach (gc.freeze): full collections then scan only live session
+    # state, which keeps their pauses on the event loop short. Process-wide, hence optional.
+    gc_freeze: bool = True
 
     def deadline(self, kind: str, requested: float | None) -> float:
         if requested is not None and requested > 0:

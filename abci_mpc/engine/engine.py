@@ -16,6 +16,7 @@ Store calls run in one dedicated thread (they fsync); crypto runs in the CryptoP
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import secrets
 from collections import Counter, OrderedDict
@@ -91,6 +92,9 @@ class Engine:
         await self._recover()
         for coro in (self._receive(), self._sweep_limbo(), self.stash.run(), self.presigs.run()):
             self._background.append(asyncio.create_task(coro))
+        if self.config.gc_freeze:
+            gc.collect()
+            gc.freeze()
         self.started = True
 
     async def close(self) -> None:

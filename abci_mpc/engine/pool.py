@@ -50,8 +50,11 @@ class CryptoPool:
         self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx,
                                              initializer=work.init_worker, initargs=(self._nice,))
         # Start every worker now, so the first real job does not pay for process start-up.
-        loop = asyncio.get_running_loop()
-        await asyncio.gather(*(loop.run_in_executor(self._executor, work.ping) for _ in range(self.workers)))
+        # Submitting spawns the processes synchronously (hundreds of ms through the fork
+        # server), so it happens in a helper thread, not on the event loop.
+        ex = self._executor
+        futures = await asyncio.to_thread(lambda: [ex.submit(work.ping) for _ in range(self.workers)])
+        await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
 
     def worker_pids(self) -> list[int]:
         procs = getattr(self._executor, "_processes", None) or {}

@@ -138,7 +138,7 @@ class KeyStatus(_message.Message):
     def __init__(self, key_id: _Optional[str] = ..., status: _Optional[str] = ..., pubkey: _Optional[bytes] = ..., presignatures: _Optional[int] = ...) -> None: ...
 
 class NodeStatus(_message.Message):
-    __slots__ = ("peers", "sessions", "rss_kb", "workers_rss_kb", "keys", "stats", "max_loop_lag")
+    __slots__ = ("peers", "sessions", "rss_kb", "workers_rss_kb", "keys", "stats", "max_loop_lag", "max_loop_busy")
     class StatsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -153,6 +153,7 @@ class NodeStatus(_message.Message):
     KEYS_FIELD_NUMBER: _ClassVar[int]
     STATS_FIELD_NUMBER: _ClassVar[int]
     MAX_LOOP_LAG_FIELD_NUMBER: _ClassVar[int]
+    MAX_LOOP_BUSY_FIELD_NUMBER: _ClassVar[int]
     peers: _containers.RepeatedScalarFieldContainer[str]
     sessions: int
     rss_kb: int
@@ -160,7 +161,8 @@ class NodeStatus(_message.Message):
     keys: _containers.RepeatedCompositeFieldContainer[KeyStatus]
     stats: _containers.ScalarMap[str, int]
     max_loop_lag: float
-    def __init__(self, peers: _Optional[_Iterable[str]] = ..., sessions: _Optional[int] = ..., rss_kb: _Optional[int] = ..., workers_rss_kb: _Optional[int] = ..., keys: _Optional[_Iterable[_Union[KeyStatus, _Mapping]]] = ..., stats: _Optional[_Mapping[str, int]] = ..., max_loop_lag: _Optional[float] = ...) -> None: ...
+    max_loop_busy: float
+    def __init__(self, peers: _Optional[_Iterable[str]] = ..., sessions: _Optional[int] = ..., rss_kb: _Optional[int] = ..., workers_rss_kb: _Optional[int] = ..., keys: _Optional[_Iterable[_Union[KeyStatus, _Mapping]]] = ..., stats: _Optional[_Mapping[str, int]] = ..., max_loop_lag: _Optional[float] = ..., max_loop_busy: _Optional[float] = ...) -> None: ...
 
 class Event(_message.Message):
     __slots__ = ("started", "result", "status")
