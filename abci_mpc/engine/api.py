@@ -169,8 +169,11 @@ class BlameRecord:
     reason: str  # a tss blame.Reason name, e.g. "TIMEOUT", "BAD_PROOF"; or "REFUSED"
     round: int
     detail: str
-    evidence: tuple[bytes, ...] = field(default=(), repr=False)  # signed tss envelopes
+    # Signed tss envelopes that let a third party re-check the accusation. Direct envelopes
+    # that would reveal a secret share (keygen/reshare/refresh) are left out; see errors.py.
+    evidence: tuple[bytes, ...] = field(default=(), repr=False)
     reporter: str = ""  # the party that made the accusation ("" = this node)
+    exhibits: tuple[bytes, ...] = field(default=(), repr=False)  # signed receipts (tss Blame.exhibits)
 
 
 @dataclass(frozen=True)

@@ -158,9 +158,9 @@ class SessionContext:
         msg = Abort(reason=err.reason[:500])
         b = err.blame
         if b is not None:
+            # No evidence: peers only need to stop waiting, and an Abort travels unsealed.
             msg.accused, msg.blame_reason, msg.round = b.accused, b.reason.name, b.round
             msg.detail, msg.protocol = b.detail[:500], b.protocol
-            msg.evidence.extend(b.evidence[:64])
         await self.send_control(parties, abort=msg)
 
     async def send_envelopes(self, out: list[Outgoing], parties: tuple[str, ...]) -> None:
@@ -258,7 +258,7 @@ class SessionContext:
             return
         if msg.accused:
             rec = BlameRecord(msg.accused, msg.blame_reason or "ABORTED", msg.round,
-                              f"{msg.protocol}: {msg.detail}", tuple(msg.evidence), reporter=sender)
+                              f"{msg.protocol}: {msg.detail}", reporter=sender)
         else:
             rec = BlameRecord(sender, "ABORTED", 0, msg.reason[:500], reporter=sender)
         self._peer_abort = SessionAborted(f"{sender} aborted: {msg.reason[:500]}", (rec,))

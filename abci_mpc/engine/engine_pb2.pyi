@@ -167,22 +167,20 @@ class Tss(_message.Message):
     def __init__(self, envelope: _Optional[bytes] = ..., sealed: _Optional[_Union[Sealed, _Mapping]] = ...) -> None: ...
 
 class Abort(_message.Message):
-    __slots__ = ("reason", "accused", "blame_reason", "round", "detail", "protocol", "evidence")
+    __slots__ = ("reason", "accused", "blame_reason", "round", "detail", "protocol")
     REASON_FIELD_NUMBER: _ClassVar[int]
     ACCUSED_FIELD_NUMBER: _ClassVar[int]
     BLAME_REASON_FIELD_NUMBER: _ClassVar[int]
     ROUND_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
     PROTOCOL_FIELD_NUMBER: _ClassVar[int]
-    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
     reason: str
     accused: str
     blame_reason: str
     round: int
     detail: str
     protocol: str
-    evidence: _containers.RepeatedScalarFieldContainer[bytes]
-    def __init__(self, reason: _Optional[str] = ..., accused: _Optional[str] = ..., blame_reason: _Optional[str] = ..., round: _Optional[int] = ..., detail: _Optional[str] = ..., protocol: _Optional[str] = ..., evidence: _Optional[_Iterable[bytes]] = ...) -> None: ...
+    def __init__(self, reason: _Optional[str] = ..., accused: _Optional[str] = ..., blame_reason: _Optional[str] = ..., round: _Optional[int] = ..., detail: _Optional[str] = ..., protocol: _Optional[str] = ...) -> None: ...
 
 class PoolStart(_message.Message):
     __slots__ = ("key_id", "key_session", "signers")

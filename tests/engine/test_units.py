@@ -124,3 +124,27 @@ def test_live_jobs_overtake_queued_background_jobs():
         finally:
             await pool.close()
     asyncio.run(main())
+
+
+# -- blame evidence -------------------------------------------------------------------------
+
+def test_public_evidence_keeps_no_secret_share_but_the_accused_own():
+    from abci_mpc.engine.errors import public_evidence
+    from abci_mpc.tss.blame import Blame, Reason
+    from abci_mpc.tss.runner import LocalParties
+    from abci_mpc.tss.session import parse_envelope
+
+    lp = LocalParties(["a", "b", "c"])
+    lp.keygen(1, with_aux=False)
+    log = lp.sessions["a"]._log  # everything "a" sent and accepted
+    everything = tuple(d for p in ("a", "b", "c") for d in log.get(p, ()))
+    blame = Blame(session=b"s", protocol="keygen", round=3, accused="c", reason=Reason.BAD_SHARE,
+                  detail="x", reporter="a", evidence=everything)
+    kept = [parse_envelope(d) for d in public_evidence(blame)]
+    dropped = [parse_envelope(d) for d in everything if d not in public_evidence(blame)]
+    assert any(e.recipient for e in kept) and all(e.sender == "c" for e in kept if e.recipient)
+    assert dropped and all(e.recipient and e.sender != "c" for e in dropped)
+    assert {(e.sender, e.recipient) for e in dropped} >= {("a", "b"), ("a", "c"), ("b", "a")}
+    presign_blame = Blame(session=b"s", protocol="presign", round=2, accused="c", reason=Reason.BAD_PROOF,
+                          detail="x", reporter="a", evidence=everything)
+    assert public_evidence(presign_blame) == everything
