@@ -121,7 +121,7 @@ def test_garbage_from_a_peer_is_dropped_and_the_engine_keeps_working(tmp_path, p
             c.net.inject("stranger", "p0", frames.encode(real, ready=Ready()))
             await c.wait(lambda: e.stats["garbage"] == len(junk) + 1, 5, "garbage counted")
             # a tss frame that does not parse, for a live session, is dropped too
-            pk = await c.keygen("k", 1)
+            await c.keygen("k", 1)
             s = sid()
             c.engines["p1"].submit(SignRequest(s, "r", "k", "z", digest(), timeout=20))
             c.net.inject("p2", "p0", frames.encode(s, tss=Tss(envelope=b"\x01garbage")))

@@ -71,7 +71,7 @@ def _valid_start(ctx, parties, t, ksid) -> Start | None:
 
 async def _agree(ctx, parties, t, ksid, default) -> Start:
     """Wait for the leader's Start, or be the leader."""
-    eng, cfg = ctx.engine, ctx.engine.config
+    cfg = ctx.engine.config
     loop = asyncio.get_running_loop()
     rank = parties.index(ctx.me)
     t_ready = loop.time()
