@@ -46,7 +46,7 @@ def forge_dec(ctx: ProofContext, key, ped, C: int, x: int, y_bits: int, y: int, 
     assert y2 % q == x % q and key.encrypt_with(y2, rho) == C
     stmt = dec.Statement(key, C, x % q, y_bits, ped)
     a_bound, z1b, z2b = dec._bounds(stmt)
-    for _ in range(200):
+    for _ in range(20):
         alpha, mu = sample_pm(a_bound), sample_pm((1 << ELL) * ped.N)
         nu, r = sample_pm((1 << (y_bits + ELL + EPS)) * ped.N), random_unit(key.N)
         S, T, A = ped.commit(y2, mu), ped.commit(alpha, nu), key.encrypt_with(alpha, r)
