@@ -136,8 +136,9 @@ class Engine:
     def submit(self, request: Request) -> None:
         """Run a request on this node (chain mode: every node gets it from consensus).
 
-        With `accept_peer_requests` (standalone mode) the request also goes to every peer
-        in a Prepare frame."""
+        Call it on the engine's event-loop thread (from another thread:
+        `loop.call_soon_threadsafe(engine.submit, request)`). With `accept_peer_requests`
+        (standalone mode) the request also goes to every peer in a Prepare frame."""
         if not isinstance(request, REQUEST_TYPES):
             raise TypeError(f"not an engine request: {type(request).__name__}")
         if self.config.accept_peer_requests and self.started and _check(request, self.directory) is None:

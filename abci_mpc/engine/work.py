@@ -38,12 +38,13 @@ def begin(session: Session, begin_fn, args: tuple) -> StepOut:
 
 def feed(session: Session, envelopes: list[bytes]) -> StepOut:
     result = StepOut(session)
-    for env in envelopes:
+    for i, env in enumerate(envelopes):
         try:
             result.out.extend(session.receive(env))
         except Rejected as exc:
             result.rejected.append(str(exc))
         except SessionClosed:
+            result.rejected.extend(["the run has ended"] * (len(envelopes) - i))
             break
         except ProtocolAbort as exc:
             result.out.extend(exc.outgoing)  # e.g. the echo that lets peers see an equivocation too

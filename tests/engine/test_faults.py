@@ -177,3 +177,29 @@ def test_runs_left_pending_by_a_crash_turn_error_at_startup(tmp_path, pool):
         finally:
             await c.close()
     run(main())
+
+
+def test_duplicated_and_late_frames_are_dropped(tmp_path, pool, aux4):
+    async def main():
+        doubled = []
+
+        def tap(sender, recipient, data):
+            # every frame p1 sends p0 arrives twice
+            if sender == "p1" and recipient == "p0" and len(doubled) < 50:
+                doubled.append(data)
+                asyncio.get_running_loop().call_soon(c.net.inject, sender, recipient, data)
+
+        c = MemCluster(tmp_path, pool, aux=aux4, tap=tap)
+        await c.start()
+        try:
+            await c.keygen("k", 1)
+            e = c.engines["p0"]
+            kinds = {Frame.FromString(d).WhichOneof("kind") for d in doubled}
+            assert {"ready", "tss"} <= kinds
+            await c.wait(lambda: e.stats["dropped"] + e.stats["late"] >= len(doubled), 5, "duplicates dropped")
+            late = e.stats["late"]
+            c.net.inject("p1", "p0", doubled[0])  # the session is over: a replay is late
+            await c.wait(lambda: e.stats["late"] == late + 1, 5, "late frame dropped")
+        finally:
+            await c.close()
+    run(main())
