@@ -121,6 +121,14 @@ def _import_dir(path: str) -> dict:
         shares[share.me] = share
     if len(shares) != len(files):
         raise UserError(f"{path}: two files hold the same party's share")
+    # One file cannot check its copy of the peers' public data; the files must agree.
+    views: dict[bytes, list[str]] = {}
+    for f, share in zip(files, shares.values()):
+        views.setdefault(share.fingerprint(), []).append(f.name)
+    if len(views) > 1:
+        odd = min(views.values(), key=len)
+        raise UserError(f"{', '.join(odd)}: public key data differs from the other files "
+                        "(public shares, Paillier or ring-Pedersen parameters)")
     return shares
 
 

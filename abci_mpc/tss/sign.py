@@ -19,7 +19,7 @@ from .rounds import Fault, Out, Round, SessionInfo, Step
 from .shares import KeyPublic, KeyShare, Presignature
 from .transcript import Transcript
 from .wire_pb2 import KReceipt, MtaReceipt, SignR1, SignR2
-from .zk import mulstar
+from .zk import enc, mulstar
 
 PROTOCOL = "sign"
 
@@ -101,6 +101,9 @@ def _open_sigma(st: _State) -> SignR2:
         stmt = mulstar.Statement(sk, K, H, W, ped)
         msg.mulstar.append(mulstar.prove(info.proof(2, me, j), stmt, w, rho_h)
                            .encode(mulstar.Statement(sk.public, K, H, W, ped)))
+        zstmt = enc.Statement(sk, Z, ped)
+        msg.enc_z.append(enc.prove(info.proof(2, me, j), zstmt, st.presig.chi, rho_z)
+                         .encode(enc.Statement(sk.public, Z, ped)))
     received, sent = identify.reveal(peers, st.presig.mta_in, st.presig.mta_out)
     msg.received.extend(received)
     msg.sent.extend(sent)
@@ -159,9 +162,12 @@ def check_r2(info, j, key: KeyPublic, presig_id: bytes, r: int, m: int, sigma_j:
     Z = receipts.ciphertext(msg.Z, key_j.N2, "Z")
     W = key.public_shares[j] * key.lagrange(info.parties)[j]
     peers = [p for p in info.parties if p != j]
-    if not (len(msg.mulstar) == len(msg.dec_chi) == len(msg.dec_sigma) == len(peers)):
+    if not (len(msg.mulstar) == len(msg.dec_chi) == len(msg.dec_sigma) == len(msg.enc_z) == len(peers)):
         raise Fault(Reason.MALFORMED, "one proof of each kind per peer expected")
     at = peers.index(info.me)
+    zproof = enc.Proof.decode(msg.enc_z[at], enc.Statement(key_j, Z, ped_v.public))
+    if not enc.verify(info.proof(2, j, info.me), enc.Statement(key_j, Z, ped_v), zproof):
+        raise Fault(Reason.BAD_PROOF, "Pi-enc: Z_j is not an encryption of a scalar in range")
     proof = mulstar.Proof.decode(msg.mulstar[at], mulstar.Statement(key_j, K, H, W, ped_v.public))
     if not mulstar.verify(info.proof(2, j, info.me), mulstar.Statement(key_j, K, H, W, ped_v), proof):
         raise Fault(Reason.BAD_PROOF, "Pi-mul* for H^_j = enc(k_j w_j)")

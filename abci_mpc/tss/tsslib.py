@@ -27,7 +27,7 @@ from gmpy2 import mpz
 
 from .curve import P_FIELD, CurveError, Point, q
 from .errors import TssError
-from .paillier import PaillierError, PaillierSecretKey
+from .paillier import PaillierError, PaillierSecretKey, check_modulus
 from .pedersen import RingPedersen, RingPedersenSecret
 from .serialize import ShareFormatError, check_public_shares
 from .shares import AuxInfo, KeyShare, PartyAux
@@ -43,11 +43,40 @@ class _NotInteger(str):
     """A JSON number that is not an integer; kept so the error can name its field."""
 
 
+def _field_at(text: str, pos: int) -> str | None:
+    """The top-level key whose value spans position `pos` (strings skipped)."""
+    depth, key, i, last_string = 0, None, 0, None
+    while i < min(pos, len(text)):
+        c = text[i]
+        if c == '"':
+            end = i + 1
+            while end < len(text) and text[end] != '"':
+                end += 2 if text[end] == "\\" else 1
+            last_string = text[i + 1:end]
+            i = end + 1
+            continue
+        if c in "{[":
+            depth += 1
+        elif c in "}]":
+            depth -= 1
+        elif c == ":" and depth == 1:
+            key = last_string
+        i += 1
+    return key
+
+
 def parse(text: str | bytes) -> dict:
     """Parse JSON with every number an exact integer (never through a float)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
     try:
         data = json.loads(text, parse_float=_NotInteger, parse_constant=_NotInteger)
-    except ValueError as exc:  # JSONDecodeError is a ValueError too
+    except json.JSONDecodeError as exc:
+        field = _field_at(text, exc.pos)
+        where = f" in field {field}" if field else ""
+        raise TssLibFormatError(f"not a valid tss-lib save file: JSON ends or breaks{where} "
+                                f"(line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except ValueError as exc:
         raise TssLibFormatError(f"not a valid tss-lib save file: {exc}") from None
     if not isinstance(data, dict):
         raise TssLibFormatError("not a valid tss-lib save file: top level must be an object")
@@ -58,7 +87,15 @@ def _int(d: dict, name: str, path: str = "") -> mpz:
     where = path + name
     if name not in d:
         raise TssLibFormatError(f"field {where} is missing")
-    v = d[name]
+    return _item(d[name], where)
+
+
+def _entry(values: list, i: int, name: str) -> mpz:
+    """values[i] of list field `name`, named as `name[i]` in errors."""
+    return _item(values[i], f"{name}[{i}]")
+
+
+def _item(v, where: str) -> mpz:
     if isinstance(v, _NotInteger):
         raise TssLibFormatError(f"field {where} must be an integer, got the number {v}")
     if isinstance(v, bool) or not isinstance(v, int):
@@ -102,7 +139,7 @@ def import_share(data: dict | str | bytes, party_names: Sequence[str] | None = N
     """One party's save data -> our KeyShare (with aux info). `party_names[i]` names the
     party whose share id is Ks[i]; the sorted order of names must follow Ks's order."""
     d = parse(data) if isinstance(data, (str, bytes)) else data
-    ks = [_int({"Ks": k}, "Ks") for k in _list(d, "Ks")]
+    ks = [_item(k, f"Ks[{i}]") for i, k in enumerate(_list(d, "Ks"))]
     n = len(ks)
     if n < 2:
         raise TssLibFormatError("field Ks must list at least two parties")
@@ -150,18 +187,27 @@ def _import_aux(d: dict, names, me: str, n: int) -> AuxInfo:
         raise TssLibFormatError(f"field PaillierSK: {exc}") from None
     if paillier.N != _int(sk_obj, "N", "PaillierSK."):
         raise TssLibFormatError("field PaillierSK.N is not P*Q")
+    if _int(sk_obj, "PhiN", "PaillierSK.") != paillier.phi:
+        raise TssLibFormatError("field PaillierSK.PhiN is not (P-1)(Q-1)")
+    if _int(sk_obj, "LambdaN", "PaillierSK.") != paillier.phi // gmpy2.gcd(paillier.p - 1, paillier.q - 1):
+        raise TssLibFormatError("field PaillierSK.LambdaN is not lcm(P-1, Q-1)")
     pks, nt, h1, h2 = (_list(d, f, n) for f in ("PaillierPKs", "NTildej", "H1j", "H2j"))
     public = {}
     for i, name in enumerate(names):
-        where = f"[{i}]"
         if not isinstance(pks[i], dict):
-            raise TssLibFormatError(f"field PaillierPKs{where} must be an object")
+            raise TssLibFormatError(f"field PaillierPKs[{i}] must be an object")
+        N_hat, h1_i, h2_i = (_entry(lst, i, f) for lst, f in ((nt, "NTildej"), (h1, "H1j"), (h2, "H2j")))
         try:
-            ped = RingPedersen(_int({"v": nt[i]}, "v", f"NTildej{where}"), _int({"v": h2[i]}, "v", f"H2j{where}"),
-                               _int({"v": h1[i]}, "v", f"H1j{where}"))
-            public[name] = PartyAux(_int(pks[i], "N", f"PaillierPKs{where}."), ped)
+            ped = RingPedersen(N_hat, h2_i, h1_i)
         except PaillierError as exc:
-            raise TssLibFormatError(f"party {i} ring-Pedersen/Paillier parameters: {exc}") from None
+            msg = str(exc)
+            field = ("H2j" if "Pedersen s " in msg else "H1j" if "Pedersen t " in msg
+                     else "NTildej" if "modulus" in msg else "H1j/H2j")
+            raise TssLibFormatError(f"field {field}[{i}] is invalid ({msg})") from None
+        try:
+            public[name] = PartyAux(check_modulus(_int(pks[i], "N", f"PaillierPKs[{i}].")), ped)
+        except PaillierError as exc:
+            raise TssLibFormatError(f"field PaillierPKs[{i}].N: {exc}") from None
     if public[me].N != paillier.N:
         raise TssLibFormatError("field PaillierSK.N differs from this party's PaillierPKs entry")
     sp, sq = _int(d, "P"), _int(d, "Q")
@@ -173,6 +219,8 @@ def _import_aux(d: dict, names, me: str, n: int) -> AuxInfo:
         raise TssLibFormatError("field NTildei is not (2P+1)(2Q+1)")
     if ped.s != _int(d, "H2i"):
         raise TssLibFormatError("field H2i is not H1i^Alpha")
+    if (_int(d, "Alpha") * _int(d, "Beta")) % (sp * sq) != 1:
+        raise TssLibFormatError("field Beta is not Alpha^-1 mod P*Q")
     if ped.public != public[me].ped:
         raise TssLibFormatError("fields NTildei/H1i/H2i differ from this party's NTildej/H1j/H2j entries")
     return AuxInfo(tuple(names), public, paillier, ped)

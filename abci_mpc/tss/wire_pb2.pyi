@@ -230,7 +230,7 @@ class SignR1(_message.Message):
     def __init__(self, sigma: _Optional[bytes] = ...) -> None: ...
 
 class SignR2(_message.Message):
-    __slots__ = ("failed", "H_hat", "Z", "k_receipt", "received", "sent", "mulstar", "dec_chi", "dec_sigma")
+    __slots__ = ("failed", "H_hat", "Z", "k_receipt", "received", "sent", "mulstar", "dec_chi", "dec_sigma", "enc_z")
     FAILED_FIELD_NUMBER: _ClassVar[int]
     H_HAT_FIELD_NUMBER: _ClassVar[int]
     Z_FIELD_NUMBER: _ClassVar[int]
@@ -240,6 +240,7 @@ class SignR2(_message.Message):
     MULSTAR_FIELD_NUMBER: _ClassVar[int]
     DEC_CHI_FIELD_NUMBER: _ClassVar[int]
     DEC_SIGMA_FIELD_NUMBER: _ClassVar[int]
+    ENC_Z_FIELD_NUMBER: _ClassVar[int]
     failed: bool
     H_hat: bytes
     Z: bytes
@@ -249,7 +250,8 @@ class SignR2(_message.Message):
     mulstar: _containers.RepeatedCompositeFieldContainer[_proofs_pb2.PiMulStar]
     dec_chi: _containers.RepeatedCompositeFieldContainer[_proofs_pb2.PiDec]
     dec_sigma: _containers.RepeatedCompositeFieldContainer[_proofs_pb2.PiDec]
-    def __init__(self, failed: _Optional[bool] = ..., H_hat: _Optional[bytes] = ..., Z: _Optional[bytes] = ..., k_receipt: _Optional[_Union[KReceipt, _Mapping]] = ..., received: _Optional[_Iterable[_Union[MtaReceipt, _Mapping]]] = ..., sent: _Optional[_Iterable[_Union[MtaReceipt, _Mapping]]] = ..., mulstar: _Optional[_Iterable[_Union[_proofs_pb2.PiMulStar, _Mapping]]] = ..., dec_chi: _Optional[_Iterable[_Union[_proofs_pb2.PiDec, _Mapping]]] = ..., dec_sigma: _Optional[_Iterable[_Union[_proofs_pb2.PiDec, _Mapping]]] = ...) -> None: ...
+    enc_z: _containers.RepeatedCompositeFieldContainer[_proofs_pb2.PiEnc]
+    def __init__(self, failed: _Optional[bool] = ..., H_hat: _Optional[bytes] = ..., Z: _Optional[bytes] = ..., k_receipt: _Optional[_Union[KReceipt, _Mapping]] = ..., received: _Optional[_Iterable[_Union[MtaReceipt, _Mapping]]] = ..., sent: _Optional[_Iterable[_Union[MtaReceipt, _Mapping]]] = ..., mulstar: _Optional[_Iterable[_Union[_proofs_pb2.PiMulStar, _Mapping]]] = ..., dec_chi: _Optional[_Iterable[_Union[_proofs_pb2.PiDec, _Mapping]]] = ..., dec_sigma: _Optional[_Iterable[_Union[_proofs_pb2.PiDec, _Mapping]]] = ..., enc_z: _Optional[_Iterable[_Union[_proofs_pb2.PiEnc, _Mapping]]] = ...) -> None: ...
 
 class Exhibit(_message.Message):
     __slots__ = ("k_receipt", "mta_receipt")

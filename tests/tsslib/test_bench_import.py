@@ -83,11 +83,6 @@ def test_bench_import_errors_are_one_line(tmp_path):
     assert proc.returncode != 0 and "t+1 = 3" in proc.stderr and "Traceback" not in proc.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "DOUBT abci_mpc/cli/bench.py _import_dir: files that disagree on the key's public data (here file 0 "
-    "holds another modulus for party-03, which one file alone cannot detect) are not cross-checked; the "
-    "bench fails later with 'error: ValueError: session binding does not match the key' instead of naming "
-    "the file whose view of the key differs from the others (compare KeyShare.fingerprint())"))
 def test_bench_import_names_a_file_with_another_view_of_the_key(tmp_path):
     for f in FIXTURES.glob("keygen_data_*.json"):
         shutil.copy(f, tmp_path / f.name)

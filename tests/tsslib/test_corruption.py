@@ -116,11 +116,6 @@ def test_bytes_and_text_are_equivalent(texts, original):
     assert (s.x, s.me, s.fingerprint()) == (original.x, original.me, original.fingerprint())
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (cosmetic) abci_mpc/tss/tsslib.py _import_aux: per-party list entries are read with "
-    "_int({'v': x}, 'v', f'NTildej[{i}]'), so the message names 'NTildej[0]v' / 'H1j[4]v', and a bad "
-    "value inside RingPedersen is reported as 'party 4 ring-Pedersen/Paillier parameters: ...' without "
-    "naming NTildej/H1j/H2j at all"))
 @pytest.mark.parametrize("field, value", [("H1j", "x"), ("H1j", 1), ("H2j", 1), ("NTildej", 2 ** 2047 + 2)])
 def test_peer_entries_are_named_exactly(base, field, value):
     d = copy.deepcopy(base)
@@ -155,11 +150,6 @@ def test_truncation_is_a_format_error(texts):
             tsslib.import_share(text[:cut])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG abci_mpc/tss/tsslib.py parse(): a truncated file gives 'not a valid tss-lib save file: "
-    "Expecting ',' delimiter: line 42 column 546 (char 15000)' -- the issue asks that a truncated "
-    "fixture's error name the bad field. parse() could report the last top-level key before "
-    "JSONDecodeError.pos ('the file ends inside field BigXj')"))
 @pytest.mark.parametrize("field", ["PaillierSK", "NTildej", "BigXj", "ECDSAPub"])
 def test_truncation_names_the_field(texts, field):
     text = texts[FILE]
@@ -170,10 +160,6 @@ def test_truncation_names_the_field(texts, field):
         tsslib.import_share(text[:cut])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "DOUBT abci_mpc/tss/tsslib.py import_share: PaillierSK.LambdaN, PaillierSK.PhiN and Beta are "
-    "ignored, so a save file with those fields corrupted imports without complaint (and exports "
-    "'repaired'). They are derivable from P, Q, Alpha and could be checked like NTildei and H2i"))
 @pytest.mark.parametrize("path", [["PaillierSK", "LambdaN"], ["PaillierSK", "PhiN"], ["Beta"]],
                          ids=["LambdaN", "PhiN", "Beta"])
 def test_derived_fields_are_checked(base, path):
