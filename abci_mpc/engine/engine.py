@@ -120,6 +120,8 @@ class Engine:
             if r is not None and self.me in r.parties:
                 ready.append(r)
                 self.presigs.key_ready(r.key_id, r.key_session_id, r.parties, r.threshold)
+                for pid in await self.db(self.store.presignature_ids, r.key_id, r.key_session_id):
+                    self.presigs.add(r.key_id, r.key_session_id, pid)
         self._background.append(asyncio.create_task(self._load_aux(ready)))
 
     async def _load_aux(self, ready) -> None:

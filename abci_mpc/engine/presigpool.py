@@ -5,9 +5,8 @@ whenever all of them are up, and the pool makes presignatures for that set only.
 key's first party coordinates: when its own count is under `presig_target`, and no live
 job is waiting for the crypto pool, it starts a pool run (PoolStart frame, then presign).
 
-The index of presignature ids lives in memory. The store has no call that lists a
-session's presignatures, so after a restart the ones made before it stay in the store
-unused (they are erased with the key session) and the pool makes new ones.
+The index of presignature ids lives in memory and is rebuilt from the store at start-up
+(`KeyStore.presignature_ids`), so presignatures made before a restart are still used.
 """
 
 from __future__ import annotations

@@ -379,6 +379,13 @@ class KeyStore:
         with self._lock:
             return presigs.count(self._open_db(), key_id, key_session_id)
 
+    def presignature_ids(self, key_id: str, key_session_id: bytes) -> list[bytes]:
+        """Ids of the unused presignatures of a key session (for rebuilding indexes after a restart)."""
+        key_id = layout.check_key_id(key_id)
+        layout.check_session_id(key_session_id)
+        with self._lock:
+            return presigs.ids(self._open_db(), key_id, key_session_id)
+
     def take_presignature(self, key_id: str, key_session_id: bytes) -> Presignature | None:
         """Remove one presignature and durably mark it used, then return it (None if none left)."""
         return self._take(key_id, key_session_id, None)

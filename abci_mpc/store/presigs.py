@@ -49,6 +49,11 @@ def add(
     wb.write()
 
 
+def ids(db: plyvel.DB, key_id: str, ksid: bytes) -> list[bytes]:
+    prefix = layout.presigs_of_session(key_id, ksid)
+    return [k[len(prefix):] for k in db.iterator(prefix=prefix, include_value=False)]
+
+
 def count(db: plyvel.DB, key_id: str, ksid: bytes) -> int:
     prefix = layout.presigs_of_session(key_id, ksid)
     return sum(1 for _ in db.iterator(prefix=prefix, include_value=False))

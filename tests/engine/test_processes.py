@@ -33,11 +33,17 @@ def test_killed_engine_restarts_and_its_ready_key_still_signs(tmp_path):
             res = await c.wait_results(s, 2, 90)
             assert {p for p, _ in res} == {"p0", "p1"} and all(_verify(pk, d, r) for _, r in res)
 
+            for _ in range(120):  # the pool refills the presignature the first signature used
+                if (await c.nodes["p0"].status()).keys[0].presignatures == 1:
+                    break
+                await asyncio.sleep(0.5)
             await c.kill("p0")  # SIGKILL: the rank-0 leader and a default signer
             await c.start("p0")
             await c.wait_connected(timeout=30)
             st = await c.nodes["p0"].status()
             assert [(k.key_id, k.status, k.pubkey) for k in st.keys] == [("k", "READY", pk)]
+            # the presignature stored before the crash is known again, not orphaned
+            assert st.keys[0].presignatures == 1
             d = digest()
             s = sid()
             c.submit("p2", SignRequest(s, "r", "k", "two", d, timeout=60))

@@ -145,3 +145,11 @@ def test_bad_presignature_items(store, ready, bad):
     with pytest.raises(InvalidArgumentError):
         store.add_presignatures("k", ready.key_session_id, bad)
     assert store.presignature_count("k", ready.key_session_id) == 0
+
+
+def test_presignature_ids_lists_unused_ones(store, ready):
+    ksid = ready.key_session_id
+    store.add_presignatures("k", ksid, items(3))
+    assert sorted(store.presignature_ids("k", ksid)) == [b"p\x00", b"p\x01", b"p\x02"]
+    store.take_specific_presignature("k", ksid, b"p\x01")
+    assert sorted(store.presignature_ids("k", ksid)) == [b"p\x00", b"p\x02"]
