@@ -43,7 +43,10 @@ def module_name(path: Path) -> str:
 
 # Modules directly under abci_mpc/ (e.g. the in-process demo) sit above every layer, like an
 # application: they may import any layer, and no layer may import them.
-ROOT_MODULES = {p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+# Except the process-wide services beside the layers (metrics, logs): every layer but the pure
+# tss core may import them, and they import nothing from abci_mpc.
+SERVICE_MODULES = {"metrics", "logs"}
+ROOT_MODULES = {p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__"} - SERVICE_MODULES
 RANKS = LAYERS + ["app"]
 
 
@@ -51,6 +54,8 @@ def layer_of(name: str) -> str | None:
     parts = name.split(".")
     if len(parts) < 2 or parts[0] != "abci_mpc":
         return None
+    if parts[1] in SERVICE_MODULES:
+        return "service"
     if parts[1] in LAYERS:
         return parts[1]
     return "app" if parts[1] in ROOT_MODULES else None
@@ -96,6 +101,11 @@ def test_root_modules_rank_above_every_layer():
     assert layer_of("abci_mpc.__version__") is None
 
 
+def test_services_rank_beside_the_layers():
+    assert layer_of("abci_mpc.metrics") == layer_of("abci_mpc.logs.x") == "service"
+    assert {"metrics", "logs"} <= {p.stem for p in PACKAGE.glob("*.py")}
+
+
 def test_the_layers_exist():
     assert {layer_of(module_name(p)) for p in ALL} >= {"tss", "store", "cli", "chain"}
     assert len(TSS) > 20
@@ -104,10 +114,10 @@ def test_the_layers_exist():
 @pytest.mark.parametrize("path", [pytest.param(p, id=rel(p)) for p in ALL])
 def test_imports_point_downward(path):
     mine = layer_of(module_name(path))
-    if mine is None:  # abci_mpc/__init__.py: the package root imports no layer
+    if mine is None or mine == "service":  # the package root and the services import no layer
         allowed = set()
     else:
-        allowed = set(RANKS[: RANKS.index(mine) + 1])
+        allowed = set(RANKS[: RANKS.index(mine) + 1]) | ({"service"} if mine != "tss" else set())
     bad = []
     for target, line in imports(path):
         if target == "abci_mpc" or not target.startswith("abci_mpc."):

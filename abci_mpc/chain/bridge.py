@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from google.protobuf.message import DecodeError
 
+from abci_mpc import metrics
 from abci_mpc.chain import bridge_pb2
 
 __all__ = [
@@ -256,12 +257,15 @@ class BridgeClient:
             raise BridgeClosed("bridge client is closed")
         writer = self._writer
         if writer is None or writer.is_closing():
+            metrics.frame_dropped("bridge", "not_connected")
             raise BridgeUnavailable(f"not connected to the node at {self._url}")
         writer.write(encode_frame(frame))  # one write per frame, so frames never interleave
         try:
             await writer.drain()
         except (ConnectionError, OSError) as exc:
+            metrics.frame_dropped("bridge", "connection_lost")
             raise BridgeUnavailable(f"connection to {self._url} lost: {exc}") from None
+        metrics.frame_out("bridge")
 
     async def _run(self) -> None:
         backoff = self._min_backoff
@@ -276,6 +280,7 @@ class BridgeClient:
                     greeted = await self._serve(reader, writer)
                 except FrameError as exc:
                     self.protocol_errors += 1
+                    metrics.frame_dropped("bridge", "protocol_error")
                     log.error("bridge %s sent a bad frame, reconnecting: %s", self._url, exc)
                 except (asyncio.IncompleteReadError, ConnectionError, OSError) as exc:
                     log.info("bridge %s disconnected: %s", self._url, exc or type(exc).__name__)
@@ -299,18 +304,22 @@ class BridgeClient:
         self._node_id = node_id
         self._writer = writer
         self._connected.set()
+        metrics.bridge_connected(True)
         log.info("bridge connected to node %s at %s", node_id, self._url)
         while True:
             frame = await _read_frame(reader)
             kind = frame.WhichOneof("kind")
             if kind == "received":
+                metrics.frame_in("bridge")
                 await self._events.put(Received(frame.received.peer_id, frame.received.payload))
             elif kind == "peer_up":
                 self._peers.add(frame.peer_up.peer_id)
+                metrics.bridge_peers(len(self._peers))
                 await self._events.put(PeerUp(frame.peer_up.peer_id))
             elif kind == "peer_down":
                 if frame.peer_down.peer_id in self._peers:
                     self._peers.discard(frame.peer_down.peer_id)
+                    metrics.bridge_peers(len(self._peers))
                     await self._events.put(PeerDown(frame.peer_down.peer_id))
             else:
                 raise FrameError(f"unexpected {kind} frame after the greeting")
@@ -318,6 +327,8 @@ class BridgeClient:
     async def _disconnected(self, writer: asyncio.StreamWriter) -> None:
         self._connected.clear()
         self._writer = None
+        metrics.bridge_connected(False)
+        metrics.bridge_peers(0)
         writer.close()
         try:
             await writer.wait_closed()

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from .. import metrics
 from ..tss.errors import Rejected
 from ..tss.rounds import SessionInfo
 from ..tss.session import Outgoing, Session, parse_envelope
@@ -65,7 +66,9 @@ class SessionContext:
 
     def drop(self, why: str, party: str) -> None:
         self.engine.stats["dropped"] += 1
-        log.info("drop frame: %s %s party=%s", why, self.tag, party or "-")
+        metrics.frame_dropped("engine", "dropped")
+        log.info("drop frame: %s %s party=%s", why, self.tag, party or "-",
+                 extra={"session": self.sid.hex(), "key": self.key_id})
 
     # -- waiting --------------------------------------------------------------------------
     def expect(self, parties: Iterable[str], *, abort_from: Iterable[str] | None = None) -> None:

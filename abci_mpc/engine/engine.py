@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
+from .. import logs, metrics
 from ..store import KeyStore, Status, StoreError, check_key_id
 from ..tss.rounds import MAX_PARTIES
 from . import frames, work
@@ -90,6 +91,7 @@ class Engine:
         if self._own_pool:
             await self.pool.start()
         await self._recover()
+        metrics.watch_presignatures(self.presigs.index.counts)
         for coro in (self._receive(), self._sweep_limbo(), self.stash.run(), self.presigs.run()):
             self._background.append(asyncio.create_task(coro))
         if self.config.gc_freeze:
@@ -99,6 +101,7 @@ class Engine:
 
     async def close(self) -> None:
         self.closing = True
+        metrics.unwatch_presignatures(self.presigs.index.counts)
         tasks = list(self._tasks) + self._background
         for t in tasks:
             t.cancel()
@@ -187,8 +190,10 @@ class Engine:
     async def send(self, party: str, data: bytes) -> None:
         try:
             await self.transport.send(party, data)
+            metrics.frame_out("engine")
         except Exception as exc:  # noqa: BLE001 - a transport failure only loses this frame
             self.stats["send_failed"] += 1
+            metrics.frame_dropped("engine", "send_failed")
             log.info("send failed party=%s: %s", party, type(exc).__name__)
 
     # -- sessions -------------------------------------------------------------------------
@@ -197,15 +202,18 @@ class Engine:
         sid = request.session_id
         problem = _check(request, self.directory)
         if problem is not None:
-            log.info("invalid %s request from %s: %s", kind, origin, problem)
+            log.info("invalid %s request from %s: %s", kind, origin, problem, extra=_fields(sid, request.key_id))
+            metrics.session_rejected(kind)
             self._emit(SessionFailed(sid if isinstance(sid, bytes) else b"", str(request.key_id)[:128], kind, (),
                                      f"invalid request: {problem}"))
             return
         if sid in self._sessions or sid in self._finished:
             self.stats["duplicate_request"] += 1
-            log.info("duplicate request session=%s kind=%s key=%s from=%s", sid.hex()[:16], kind, request.key_id, origin)
+            log.info("duplicate request session=%s kind=%s key=%s from=%s", sid.hex()[:16], kind, request.key_id, origin,
+                     extra=_fields(sid, request.key_id))
             return
         if len(self._sessions) >= self.config.max_sessions:
+            metrics.session_rejected(kind)
             self._emit(SessionFailed(sid, request.key_id, kind, (), "engine busy: too many sessions"))
             return
         run, protocols = FLOWS[type(request)]
@@ -241,6 +249,8 @@ class Engine:
         end = loop.time() + deadline
         failure: SessionAborted | None = None
         result = None
+        logs.set_fields(session=ctx.sid.hex(), key=ctx.key_id)  # this task's lines, and its children's
+        started, skipped, ended = metrics.session_started(ctx.kind), False, False
         try:
             try:
                 async with asyncio.timeout_at(end):
@@ -249,6 +259,7 @@ class Engine:
                 log.info("not involved %s: %s", ctx.tag, exc)
                 if ctx.kind == "presign-pool":
                     failure = SessionAborted(str(exc))
+                skipped = True
             except TimeoutError:
                 blames = ctx.timeout_blames()
                 who = ", ".join(b.accused for b in blames) or "nobody identified"
@@ -263,6 +274,9 @@ class Engine:
                 log.exception("session crashed %s", ctx.tag)
                 failure = SessionAborted(f"internal error ({type(exc).__name__})")
             ctx.flow_done = True
+            metrics.session_ended(ctx.kind, metrics.FAILED if failure is not None
+                                  else metrics.SKIPPED if skipped else metrics.SUCCEEDED, started)
+            ended = True
             if failure is not None:
                 await self._fail(ctx, failure, report)
             elif result is not None and report:
@@ -271,6 +285,8 @@ class Engine:
                 done(failure is None)
             await ctx.linger(end - loop.time() if failure is None else 0)
         finally:
+            if not ended:  # cancelled: the engine is closing
+                metrics.session_ended(ctx.kind, metrics.FAILED, started)
             self._sessions.pop(ctx.sid, None)
             self._remember(ctx.sid)
 
@@ -304,6 +320,7 @@ class Engine:
         data = frames.encode(request.session_id, prepare=frames.request_to_pb(request))
         try:
             await self.transport.broadcast(data)
+            metrics.frame_out("engine", len(self.transport.peers()))
         except Exception as exc:  # noqa: BLE001
             log.info("prepare broadcast failed: %s", type(exc).__name__)
 
@@ -312,6 +329,7 @@ class Engine:
         loop = asyncio.get_running_loop()
         last = loop.time()
         async for sender, data in self.transport.incoming():
+            metrics.frame_in("engine")
             try:
                 self._on_data(sender, data)
             except Exception:  # noqa: BLE001 - one bad frame must not stop the receive loop
@@ -323,7 +341,9 @@ class Engine:
 
     def _drop(self, why: str, sender: str, sid: bytes = b"", counter: str = "dropped") -> None:
         self.stats[counter] += 1
-        log.info("drop frame: %s session=%s party=%s", why, sid.hex()[:16] or "-", sender)
+        metrics.frame_dropped("engine", counter)
+        log.info("drop frame: %s session=%s party=%s", why, sid.hex()[:16] or "-", sender,
+                 extra=_fields(sid) if sid else None)
 
     def _on_data(self, sender: str, data: bytes) -> None:
         if sender not in self.directory or sender == self.me:
@@ -390,8 +410,17 @@ class Engine:
             await asyncio.sleep(min(1.0, self.config.limbo_ttl / 4))
             for sid, n in self.limbo.expire():
                 self.stats["limbo_expired"] += n
+                metrics.frame_dropped("engine", "limbo_expired", n)
                 log.info("drop frame: no such session after %gs in limbo session=%s frames=%d",
                          self.config.limbo_ttl, sid.hex()[:16], n)
+
+
+def _fields(sid: object, key_id: object = None) -> dict[str, str]:
+    """Log fields naming a session that has no task of its own (yet)."""
+    out = {"session": sid.hex() if isinstance(sid, bytes) else "-"}
+    if isinstance(key_id, str):
+        out["key"] = key_id
+    return out
 
 
 def _mark_error_now(store: KeyStore, key_id: str, ksid: bytes, reason: str) -> None:

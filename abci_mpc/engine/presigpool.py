@@ -36,6 +36,13 @@ class PresigIndex:
     def count(self, key_id: str) -> int:
         return sum(len(v) for (k, _), v in self._ids.items() if k == key_id)
 
+    def counts(self) -> dict[str, int]:
+        """{key_id: presignatures held}, for the metrics endpoint."""
+        out: dict[str, int] = {}
+        for (k, _), v in list(self._ids.items()):
+            out[k] = out.get(k, 0) + len(v)
+        return out
+
     def forget(self, key_id: str, keep: bytes | None = None) -> None:
         for k in [k for k in self._ids if k[0] == key_id and k[1] != keep]:
             del self._ids[k]
