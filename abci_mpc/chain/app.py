@@ -61,6 +61,11 @@ class MPCApp(Application):
         """Known once InitChain ran (or from the state directory after a restart)."""
         return self._ctx.chain_id if self._ctx else None
 
+    @property
+    def genesis(self) -> AppState | None:
+        """The genesis app_state: known once InitChain ran (or from the state directory after a restart)."""
+        return self._ctx.genesis if self._ctx else None
+
     def session_active(self, session_id: bytes) -> bool:
         """Whether the committed state still waits for results of this session; lets the
         engine skip requests handed off again while the node replays old blocks."""
