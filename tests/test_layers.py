@@ -1,6 +1,8 @@
 """Architecture rules, checked on the source with `ast` (nothing is imported or executed):
 
-- layers import downward only: tss <- store <- engine <- chain <- cli;
+- layers import downward only: tss <- store <- engine <- chain <- app <- cli, where "app" is
+  the modules at the package root that assemble a process from the layers (config, home,
+  localnet, demo); the CLI wraps them;
 - abci_mpc/tss is pure and sans-I/O: no sockets, event loops, clocks, files, processes,
   threads or logging, and it never reads environment variables, so no switch outside the
   code can weaken a proof;
@@ -41,13 +43,14 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-# Modules directly under abci_mpc/ (e.g. the in-process demo) sit above every layer, like an
-# application: they may import any layer, and no layer may import them.
+# Modules directly under abci_mpc/ (config, home, localnet, the demo) assemble an application
+# from the layers: they may import tss..chain and each other; only the CLI, the thin top
+# layer, may import them.
 # Except the process-wide services beside the layers (metrics, logs): every layer but the pure
 # tss core may import them, and they import nothing from abci_mpc.
 SERVICE_MODULES = {"metrics", "logs"}
 ROOT_MODULES = {p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__"} - SERVICE_MODULES
-RANKS = LAYERS + ["app"]
+RANKS = LAYERS[:-1] + ["app", "cli"]
 
 
 def layer_of(name: str) -> str | None:
@@ -94,7 +97,8 @@ ALL = modules()
 TSS = [p for p in ALL if layer_of(module_name(p)) == "tss"]
 
 
-def test_root_modules_rank_above_every_layer():
+def test_root_modules_rank_between_chain_and_cli():
+    assert RANKS.index("chain") < RANKS.index("app") < RANKS.index("cli")
     for m in ROOT_MODULES:
         assert layer_of(f"abci_mpc.{m}") == "app"
         assert layer_of(f"abci_mpc.{m}.x") == "app"

@@ -29,7 +29,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def _register() -> None:
     from . import bench  # noqa: F401  (commands register themselves on import)
     from . import bench_engine  # noqa: F401
+    from . import init  # noqa: F401
+    from . import localnet  # noqa: F401
     from . import query  # noqa: F401
+    from . import start  # noqa: F401
     from . import tx  # noqa: F401
 
 
