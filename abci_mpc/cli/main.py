@@ -6,6 +6,7 @@ A user error prints one line and exits non-zero; `--debug` shows the traceback i
 from __future__ import annotations
 
 import sys
+import traceback
 
 import click
 
@@ -30,6 +31,7 @@ def _register() -> None:
     from . import bench  # noqa: F401  (commands register themselves on import)
     from . import bench_engine  # noqa: F401
     from . import init  # noqa: F401
+    from . import keys  # noqa: F401
     from . import localnet  # noqa: F401
     from . import query  # noqa: F401
     from . import start  # noqa: F401
@@ -44,13 +46,25 @@ def main(argv=None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:  # a bad argument: one line, pointing at the help
+        if debug:
+            traceback.print_exc()
+        where = exc.ctx.command_path if exc.ctx is not None else "abci-mpc"
+        click.echo(f"error: {_one_line(exc.format_message())} (see: {where} --help)", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        if debug:
+            traceback.print_exc()
+        click.echo(f"error: {_one_line(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception as exc:  # an unexpected failure: one line unless --debug
         if debug:
             raise
-        click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"error: {type(exc).__name__}: {_one_line(str(exc))}", err=True)
         sys.exit(1)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -346,6 +346,14 @@ class KeyStore:
         with self._lock:
             return self._tombstone(self._open_db(), key_id)
 
+    def tombstones(self) -> list[Tombstone]:
+        """Every deleted key id's tombstone, ordered by key id."""
+        with self._lock:
+            db = self._open_db()
+            n = len(layout.TOMBSTONES)
+            return [decode_tombstone(k[n:].decode("ascii", "replace"), raw)
+                    for k, raw in db.iterator(prefix=layout.TOMBSTONES)]
+
     # -- presignatures -----------------------------------------------------------
 
     def add_presignatures(
