@@ -17,7 +17,6 @@ message names where it came from (the file and the setting, the variable or the 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -298,8 +297,17 @@ def render(cfg: Config) -> str:
 
 def _toml_value(v: Any) -> str:
     if isinstance(v, str):
-        return json.dumps(v)  # a JSON string is a valid TOML basic string
+        return '"' + "".join(_toml_char(c) for c in v) + '"'
     return repr(v)
+
+
+def _toml_char(c: str) -> str:
+    """A character inside a TOML basic string: quote, backslash and control characters escaped."""
+    if c in '"\\':
+        return "\\" + c
+    if ord(c) < 0x20 or ord(c) == 0x7F:
+        return f"\\u{ord(c):04x}"
+    return c
 
 
 def write(cfg: Config) -> Path:
