@@ -120,9 +120,9 @@ def observe(ev) -> None:
     elif ev.round == 2:
         check_decommit(info, j, ev.get(1, j, None, Commitment).V, ev.get(2, j, None, AuxR2))
     elif ev.round == 3:
-        r2 = {p: ev.get(2, p, None, AuxR2) for p in info.parties}
+        r2 = {p: ev.get(2, p, None, AuxR2) for p in info.parties}  # echoed by the accused
         rid = xor_all(r2[p].rho for p in info.parties)
         aux_j, _ = auxpart.read_params(r2[j].params)
-        aux_v, _ = auxpart.read_params(r2[v].params)
+        aux_v, _ = ev.other(auxpart.read_params, r2[v].params)
         msg = ev.get(3, j, v, AuxR3)
         auxpart.check_modulus(info, 3, rid, j, aux_j, v, aux_v.ped, msg.mod, msg.fac)

@@ -28,7 +28,7 @@ from .codec import DecodeError
 from .curve import Point
 from .errors import Rejected
 from .identity import verify_signature
-from .rounds import Fault, SessionInfo
+from .rounds import ROUND_TABLES, Fault, SessionInfo
 from .session import echo_digest, envelope_statement, parse_envelope, payload_digest, statement
 from .shares import KeyPublic
 
@@ -49,57 +49,95 @@ class Verdict:
 
 
 class Incomplete(Exception):
-    """The evidence lacks a message the check needs."""
+    """The evidence lacks a message the check needs, or one it cannot trust."""
 
 
 class Evidence:
-    """The authenticated envelopes of a blame, indexed by (round, sender, recipient)."""
+    """The authenticated envelopes of a blame, indexed by (round, sender, recipient).
+
+    The reporter chooses what goes in, and may re-sign its own messages (and a colluder
+    theirs), so only what the accused itself committed to is used against it: its own
+    signed envelopes, and other parties' broadcasts whose digests its echo entries (which
+    it signed) name. Direct messages from others are used only through `direct`, whose
+    caller must check them against something pinned (a binding proof), and any failure in
+    someone else's data makes the evidence unusable rather than the accused guilty."""
 
     def __init__(self, info: SessionInfo, identities, blame: Blame):
         self.info, self.identities = info, identities
         self.accused, self.round, self.exhibits = blame.accused, blame.round, blame.exhibits
         self.envelopes = {}
-        self.rejected = 0
         for data in blame.evidence:
             try:
                 env = parse_envelope(data)
             except Rejected:
-                self.rejected += 1
                 continue
             key = identities.get(env.sender)
             if key is None or not verify_signature(key, envelope_statement(env, info.ssid), env.signature):
-                self.rejected += 1
                 continue
             self.envelopes.setdefault((env.round, env.sender, env.recipient or None), []).append(env)
+        self._seen_by_accused = {}  # round -> sender -> (payload digest, echo digest)
+        for (r, s_, _), envs in self.envelopes.items():
+            if s_ == self.accused:
+                for env in envs:
+                    for e in env.echo:
+                        self._seen_by_accused.setdefault(r - 1, {})[e.sender] = (e.payload_digest, e.echo_digest)
 
-    def get(self, round: int, sender: str, recipient: str | None, typ):
-        envs = self.envelopes.get((round, sender, recipient))
-        if not envs:
-            raise Incomplete(f"no round-{round} message from {sender}" + (f" to {recipient}" if recipient else ""))
+    def _pinned(self, env) -> bool:
+        if env.sender == self.accused:
+            return True
+        digests = (payload_digest(env.payload), echo_digest(env.echo))
+        return self._seen_by_accused.get(env.round, {}).get(env.sender) == digests
+
+    def _parse(self, env, typ):
         msg = typ()
         try:
-            msg.ParseFromString(envs[0].payload)
+            msg.ParseFromString(env.payload)
         except (PbDecodeError, ValueError):
-            raise Fault(Reason.MALFORMED, f"round {round} payload does not parse") from None
+            if env.sender == self.accused:
+                raise Fault(Reason.MALFORMED, f"round {env.round} payload does not parse") from None
+            raise Incomplete(f"{env.sender}'s round-{env.round} message does not parse") from None
         return msg
 
-    def find(self, round: int, sender: str, recipient: str | None, typ):
-        """Like get, but None when the evidence does not hold that message."""
-        if not self.envelopes.get((round, sender, recipient)):
-            return None
-        return self.get(round, sender, recipient, typ)
+    def get(self, round: int, sender: str, recipient: str | None, typ):
+        """The accused's own message, or another party's broadcast the accused echoed."""
+        if recipient is not None and sender != self.accused:
+            raise Incomplete("another party's direct message is not evidence against the accused")
+        envs = [e for e in self.envelopes.get((round, sender, recipient), []) if self._pinned(e)]
+        if not envs:
+            raise Incomplete(f"no round-{round} message from {sender}" + (f" to {recipient}" if recipient else "")
+                             + ("" if sender == self.accused else " that the accused's echo confirms"))
+        return self._parse(envs[0], typ)
 
-    def any_sent(self, round: int, typ):
-        """Some direct message the reporter sent in `round` (for values it sends everyone)."""
-        me = self.info.me
-        for (r, s, rec), _ in self.envelopes.items():
-            if r == round and s == me and rec is not None:
-                return self.get(r, s, rec, typ)
-        raise Incomplete(f"no round-{round} message from the reporter")
+    def find(self, round: int, sender: str, recipient: str | None, typ):
+        try:
+            return self.get(round, sender, recipient, typ)
+        except Incomplete:
+            return None
+
+    def direct(self, round: int, sender: str, recipient: str, typ):
+        """Another party's direct message; the caller checks it against pinned data."""
+        envs = self.envelopes.get((round, sender, recipient))
+        if not envs:
+            raise Incomplete(f"no round-{round} message from {sender} to {recipient}")
+        return self._parse(envs[0], typ)
+
+    def sent_by(self, round: int, sender: str, typ):
+        """Some direct message `sender` sent in `round` (values it sends everyone alike)."""
+        for (r, s_, rec), _ in self.envelopes.items():
+            if r == round and s_ == sender and rec is not None:
+                return self.direct(r, s_, rec, typ), rec
+        raise Incomplete(f"no round-{round} message from {sender}")
+
+    def other(self, fn, *args):
+        """Run a check on data that is not the accused's: its failure proves nothing."""
+        try:
+            return fn(*args)
+        except (Fault, DecodeError, ValueError, ArithmeticError) as exc:
+            raise Incomplete(f"data not from the accused fails its own check: {exc}") from None
 
 
 def _equivocation(ev: Evidence) -> Verdict | None:
-    """Two different broadcasts for one round, both signed by the accused."""
+    """Two different messages for one slot, both signed by the accused."""
     j, r, ssid = ev.accused, ev.round, ev.info.ssid
     seen = {(payload_digest(e.payload), echo_digest(e.echo)) for e in ev.envelopes.get((r, j, None), [])}
     for (round, _, _), envs in ev.envelopes.items():
@@ -114,24 +152,29 @@ def _equivocation(ev: Evidence) -> Verdict | None:
                     seen.add((entry.payload_digest, entry.echo_digest))
     if len(seen) > 1:
         return Verdict(True, f"{j} signed {len(seen)} different round-{r} broadcasts")
+    for (round, sender, recipient), envs in ev.envelopes.items():
+        if round == r and sender == j and recipient is not None:
+            if len({envelope_statement(e, ssid) for e in envs}) > 1:
+                return Verdict(True, f"{j} signed two different round-{r} messages to {recipient}")
     return None
 
 
-def _broadcasters(ev: Evidence, round: int) -> list[str]:
-    """Who broadcast in `round`, as the reporter saw it (its log holds every broadcast)."""
-    senders = {s for (r, s, rec) in ev.envelopes if r == round and rec is None}
-    return [p for p in ev.info.parties if p in senders]
+def _table(ev: Evidence):
+    return ROUND_TABLES.get(ev.info.protocol)
 
 
 def _forged_echo(ev: Evidence) -> Verdict | None:
-    j, ssid = ev.accused, ev.info.ssid
+    """An echo entry the named broadcaster never signed, or an echo whose list of
+    broadcasters differs from the protocol's round table (judged without the evidence's
+    other messages, which the reporter controls)."""
+    j, ssid, table = ev.accused, ev.info.ssid, _table(ev)
     for (round, sender, _), envs in ev.envelopes.items():
         if sender != j:
             continue
         for env in envs:
             listed = [e.sender for e in env.echo]
-            if listed != _broadcasters(ev, round - 1):
-                return Verdict(True, f"{j}'s round-{round} echo does not list every round-{round - 1} broadcaster once")
+            if table is not None and round - 1 in table.broadcast and listed != list(ev.info.parties):
+                return Verdict(True, f"{j}'s round-{round} echo does not list every broadcaster once")
             for entry in env.echo:
                 key = ev.identities.get(entry.sender)
                 signed = statement(ssid, round - 1, entry.sender, "", entry.payload_digest, entry.echo_digest)
@@ -140,11 +183,19 @@ def _forged_echo(ev: Evidence) -> Verdict | None:
     return None
 
 
-def _unexpected_echo(ev: Evidence) -> Verdict | None:
-    """An echo attached after a round in which nobody broadcast."""
-    for (round, sender, _), envs in ev.envelopes.items():
-        if sender == ev.accused and any(len(e.echo) for e in envs) and not _broadcasters(ev, round - 1):
+def _malformed_shape(ev: Evidence) -> Verdict | None:
+    """An echo after a round without broadcasts, or a message of a kind the round does not use."""
+    table = _table(ev)
+    if table is None:
+        return None
+    for (round, sender, recipient), envs in ev.envelopes.items():
+        if sender != ev.accused:
+            continue
+        if any(len(e.echo) for e in envs) and round - 1 not in table.broadcast:
             return Verdict(True, f"{sender}'s round-{round} message carries an echo of a round without broadcasts")
+        if (recipient is None and round not in table.broadcast) or (recipient is not None and round not in table.direct):
+            kind = "broadcast" if recipient is None else "direct message"
+            return Verdict(True, f"{sender} sent a round-{round} {kind}, which that round does not use")
     return None
 
 
@@ -157,10 +208,10 @@ def verify_blame(blame: Blame, ctx: PublicContext) -> Verdict:
         return Verdict(False, "blame is for another protocol")
     info = SessionInfo(ctx.protocol, blame.session, ctx.parties, blame.reporter, ctx.binding)
     ev = Evidence(info, ctx.identities, blame)
-    if not ev.envelopes:
-        return Verdict(False, "no evidence authenticates against this context")
+    if not any(s == blame.accused for (_, s, _) in ev.envelopes):
+        return Verdict(False, "no message of the accused authenticates against this context")
     generic = {Reason.EQUIVOCATION: _equivocation, Reason.FORGED_ECHO: _forged_echo,
-               Reason.MALFORMED: _unexpected_echo}.get(blame.reason)
+               Reason.MALFORMED: _malformed_shape}.get(blame.reason)
     if generic is not None:
         found = generic(ev)
         if found is not None:
@@ -170,7 +221,9 @@ def verify_blame(blame: Blame, ctx: PublicContext) -> Verdict:
     try:
         ctx.observe(ev)
     except Fault as f:
-        if f.reason is blame.reason and f.accused in (None, blame.accused):
+        if f.accused not in (None, blame.accused):
+            return Verdict(False, f"the check names {f.accused}, not {blame.accused}")
+        if f.reason is blame.reason:
             return Verdict(True, f"reproduced: {f.detail}")
         return Verdict(False, f"the check fails differently ({f.reason.value}: {f.detail})")
     except DecodeError as exc:

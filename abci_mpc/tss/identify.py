@@ -65,16 +65,18 @@ def check_revealed(ssid: bytes, prover: str, peers, received, sent, identities, 
     return out
 
 
-def cross_check(openings) -> None:
+def cross_check(ssid: bytes, openings, identities) -> None:
     """Across openings {party: (received, sent)}: what j says it sent i must be what i says it
-    got from j. Both are signed by j (check_revealed checked that), so a difference names j,
-    whoever looks; this is how a party not involved in a misquoted exchange identifies it."""
+    got from j. A difference, with both receipts carrying j's valid signature, names j,
+    whoever looks; this is how a party not involved in a misquoted exchange identifies it.
+    Receipts whose signatures do not verify prove nothing and are skipped."""
     for i, (received_i, _) in openings.items():
         for r_in in received_i:
             j = r_in.sender
-            if j not in openings:
+            if j not in openings or r_in.recipient != i or not receipts.check_mta(ssid, r_in, identities):
                 continue
-            claimed = next((r for r in openings[j][1] if r.recipient == i), None)
+            claimed = next((r for r in openings[j][1] if r.recipient == i and r.sender == j
+                            and receipts.check_mta(ssid, r, identities)), None)
             if claimed is not None and not receipts.same_content(r_in, claimed):
                 raise Fault(Reason.EQUIVOCATION, f"signed two different round-2 receipts for {i}", accused=j,
                             exhibits=(receipts.exhibit(r_in), receipts.exhibit(claimed)))

@@ -161,8 +161,8 @@ def observe(ev, threshold: int) -> None:
         F, _ = check_decommit(info, j, threshold, ev.get(1, j, None, Commitment).V, ev.get(2, j, None, KeygenR2))
         dealing.check_share(F, ids[v], ev.get(2, j, v, Share))
     elif ev.round == 3:
-        r2 = {p: ev.get(2, p, None, KeygenR2) for p in info.parties}
+        r2 = {p: ev.get(2, p, None, KeygenR2) for p in info.parties}  # echoed by the accused
         rid = xor_all(r2[p].rho for p in info.parties)
-        F = {p: dealing.decode_commitments(r2[p].F, threshold) for p in info.parties}
+        F = {p: ev.other(dealing.decode_commitments, r2[p].F, threshold) for p in info.parties}
         public = dealing.public_shares((F[p] for p in info.parties), ids)
         check_schnorr(info, 3, rid, j, public[j], PointSpec().decode(r2[j].A, "A"), ev.get(3, j, v, KeygenR3).sch)

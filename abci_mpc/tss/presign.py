@@ -235,7 +235,7 @@ class _Round4(Round):
         if liars:
             claim = "complained although" if self.passed else "claimed success although"
             raise Fault(Reason.INCONSISTENT, f"{claim} the shared round-3 view says otherwise", accused=liars[0])
-        identify.cross_check(self.openings)
+        identify.cross_check(self.info.ssid, self.openings, self.st.identities)
         raise Fault(Reason.INCONSISTENT, "delta check failed but every opening verified")
 
 
@@ -309,44 +309,69 @@ def check_r4(info, j, key_j, K_j, G_j, delta_j, ped_v, msg: PresignR4, identitie
 
 def observe(ev, key) -> None:
     """Re-run, for a third party, the check the reporter made on the accused's message in
-    round ev.round. Raises the Fault if it reproduces. `key` is the KeyPublic."""
+    round ev.round, on what the accused itself committed to (see evidence.Evidence).
+    Raises the Fault if it reproduces. `key` is the KeyPublic."""
     info, j, v, r = ev.info, ev.accused, ev.info.me, ev.round
     lam = key.lagrange(info.parties)
     key_of = {p: key.aux[p].paillier for p in info.parties}
-    ped_v = key.aux[v].ped
 
     def K_G(p):
         m = ev.get(1, p, None, PresignR1)
-        return Unit(key_of[p].N2).decode(m.K, "K"), Unit(key_of[p].N2).decode(m.G, "G")
+        decode = lambda: (Unit(key_of[p].N2).decode(m.K, "K"), Unit(key_of[p].N2).decode(m.G, "G"))
+        return decode() if p == j else ev.other(decode)
 
     if r == 1:
-        check_r1(info, j, key_of[j], ped_v, ev.get(1, j, None, PresignR1), ev.get(1, j, v, PresignR1Proof),
-                 ev.identities)
+        check_r1(info, j, key_of[j], key.aux[v].ped, ev.get(1, j, None, PresignR1),
+                 ev.get(1, j, v, PresignR1Proof), ev.identities)
     elif r == 2:
-        check_r2(info, j, key_of[v], key_of[j], K_G(v)[0], K_G(j)[1], key.public_shares[j] * lam[j], ped_v,
+        check_r2(info, j, key_of[v], key_of[j], K_G(v)[0], K_G(j)[1], key.public_shares[j] * lam[j], key.aux[v].ped,
                  ev.get(2, j, v, PresignR2), ev.identities)
     elif r == 3:
-        gammas = [PointSpec().decode(ev.get(2, p, v, PresignR2).Gamma, "Gamma") for p in info.others]
-        gammas.append(PointSpec().decode(ev.any_sent(2, PresignR2).Gamma, "Gamma"))
-        check_r3(info, j, key_of[j], K_G(j)[0], point_sum(gammas), ped_v, ev.get(3, j, None, PresignR3),
-                 ev.get(3, j, v, PresignR3Proof))
+        check_r3(info, j, key_of[j], K_G(j)[0], _gamma(ev, key, key_of, K_G), key.aux[v].ped,
+                 ev.get(3, j, None, PresignR3), ev.get(3, j, v, PresignR3Proof))
     elif r == 4:
         msg = ev.get(4, j, None, PresignR4)
         view = [ev.get(3, p, None, PresignR3) for p in info.parties]
-        passed = delta_check((ScalarSpec().decode(m.delta, "delta") for m in view),
-                             [PointSpec().decode(m.Delta, "Delta") for m in view])
+        passed = ev.other(lambda: delta_check((ScalarSpec().decode(m.delta, "delta") for m in view),
+                                              [PointSpec().decode(m.Delta, "Delta") for m in view]))
         if msg.failed == passed:
             raise Fault(Reason.INCONSISTENT, "its claim contradicts the shared round-3 view")
         if msg.failed:
             openings = {}
-            for p in info.others:
-                m = ev.find(4, p, None, PresignR4)
+            for p in info.parties:
+                envs = ev.envelopes.get((4, p, None), [])
+                m = ev.other(lambda: ev._parse(envs[0], PresignR4)) if envs else None
                 if m is not None and m.failed:  # the reporter may have blamed before all arrived
                     openings[p] = (list(m.received), list(m.sent))
-            identify.cross_check(openings)
+            identify.cross_check(info.ssid, openings, ev.identities)
             mine = ev.get(2, j, v, PresignR2)
             my_in = {j: receipts.MtaReceipt(sender=j, recipient=v, D=mine.D, F=mine.F, D_hat=mine.D_hat,
                                             F_hat=mine.F_hat, signature=mine.receipt).SerializeToString()}
             K, G = K_G(j)
             delta_j = ScalarSpec().decode(view[info.parties.index(j)].delta, "delta")
-            check_r4(info, j, key_of[j], K, G, delta_j, ped_v, msg, ev.identities, my_in)
+            check_r4(info, j, key_of[j], K, G, delta_j, key.aux[v].ped, msg, ev.identities, my_in)
+
+
+def _gamma(ev, key, key_of, K_G) -> Point:
+    """Gamma = sum Gamma_p as the accused saw it. Each Gamma_p reached the reporter in a
+    direct message, so it is used only after its Pi-log* against the echoed G_p checks out
+    (which makes it the one value every party received)."""
+    info, j, v = ev.info, ev.accused, ev.info.me
+    gammas = [PointSpec().decode(ev.get(2, j, v, PresignR2).Gamma, "Gamma")]
+    for p in info.parties:
+        if p == j:
+            continue
+        if p == v:
+            msg, to = ev.sent_by(2, v, PresignR2)
+        else:
+            msg, to = ev.direct(2, p, v, PresignR2), v
+
+        def bound(p=p, msg=msg, to=to):
+            Gamma_p = PointSpec().decode(msg.Gamma, "Gamma")
+            ped = key.aux[to].ped
+            stmt = logstar.Statement(key_of[p], K_G(p)[1], Gamma_p, Point.G, ped)
+            if not logstar.verify(info.proof(2, p, to), stmt, logstar.Proof.decode(msg.psi_prime, stmt)):
+                raise ValueError(f"{p}'s Gamma is not bound to its G")
+            return Gamma_p
+        gammas.append(ev.other(bound))
+    return point_sum(gammas)

@@ -270,9 +270,9 @@ def observe(ev, old: OldKey, dealers, members, new_threshold: int) -> None:
         if F is not None and v in roles.members:
             dealing.check_share(F, roles.new_ids[v], ev.get(2, j, v, Share))
     elif ev.round == 3:
-        r2 = {p: ev.get(2, p, None, ReshareR2) for p in info.parties}
+        r2 = {p: ev.get(2, p, None, ReshareR2) for p in info.parties}  # echoed by the accused
         rid = xor_all(r2[p].rho for p in info.parties)
-        F = [dealing.decode_commitments(r2[d].F, roles.new_t) for d in roles.dealers]
+        F = [ev.other(dealing.decode_commitments, r2[d].F, roles.new_t) for d in roles.dealers]
         public = dealing.public_shares(F, roles.new_ids)
         msg = ev.get(3, j, v, ReshareR3)
         check_schnorr(info, 3, rid, j, public[j], PointSpec().decode(r2[j].A, "A"), msg.sch)
@@ -280,5 +280,5 @@ def observe(ev, old: OldKey, dealers, members, new_threshold: int) -> None:
             if not (msg.HasField("mod") and msg.HasField("fac")):
                 raise Fault(Reason.MALFORMED, "member omitted its aux-info proofs")
             aux_j, _ = auxpart.read_params(r2[j].params)
-            aux_v, _ = auxpart.read_params(r2[v].params)
+            aux_v, _ = ev.other(auxpart.read_params, r2[v].params)
             auxpart.check_modulus(info, 3, rid, j, aux_j, v, aux_v.ped, msg.mod, msg.fac)

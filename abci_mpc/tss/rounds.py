@@ -20,6 +20,27 @@ MAX_PARTIES = 256
 MAX_PARTY_ID = 128
 
 
+@dataclass(frozen=True)
+class RoundTable:
+    """A protocol's shape: its last round, the rounds in which every participant broadcasts,
+    and the rounds that carry direct messages. Sessions bound buffering by it, and third
+    parties judge echo and message-kind faults against it (never against missing evidence)."""
+
+    last: int
+    broadcast: frozenset
+    direct: frozenset
+
+
+ROUND_TABLES = {
+    "aux": RoundTable(3, frozenset({1, 2}), frozenset({3})),
+    "keygen": RoundTable(3, frozenset({1, 2}), frozenset({2, 3})),
+    "reshare": RoundTable(3, frozenset({1, 2}), frozenset({2, 3})),
+    "refresh": RoundTable(3, frozenset({1, 2}), frozenset({2, 3})),
+    "presign": RoundTable(4, frozenset({1, 3, 4}), frozenset({1, 2, 3})),
+    "sign": RoundTable(2, frozenset({1, 2}), frozenset()),
+}
+
+
 def check_party_id(party: str) -> str:
     if not isinstance(party, str) or not 0 < len(party) <= MAX_PARTY_ID or not party.isprintable():
         raise ValueError(f"invalid party id {party!r}")

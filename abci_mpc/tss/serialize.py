@@ -61,7 +61,8 @@ def _point(data: bytes, what: str) -> Point:
 # -- aux info ---------------------------------------------------------------------------
 def aux_to_record(aux: AuxInfo) -> AuxInfoRecord:
     rec = AuxInfoRecord(version=VERSION, paillier_p=_int(aux.paillier.p), paillier_q=_int(aux.paillier.q),
-                        ped_p=_int(aux.ped.p), ped_q=_int(aux.ped.q), ped_lambda=_int(aux.ped.lam))
+                        ped_p=_int(aux.ped.p), ped_q=_int(aux.ped.q), ped_lambda=_int(aux.ped.lam),
+                        provenance="" if aux.provenance == "cggmp21" else aux.provenance)
     for p in aux.parties:
         a = aux.public[p]
         rec.parties.append(PartyAuxRecord(party=p, N=_int(a.N), ped_N=_int(a.ped.N), s=_int(a.ped.s), t=_int(a.ped.t)))
@@ -91,7 +92,9 @@ def aux_from_record(rec: AuxInfoRecord, me: str) -> AuxInfo:
         raise ShareFormatError("aux: Paillier factors do not match the published modulus")
     if ped.public != own.ped:
         raise ShareFormatError("aux: ring-Pedersen secret does not match the published parameters")
-    return AuxInfo(tuple(public), public, paillier, ped)
+    if rec.provenance not in ("", "cggmp21", "tss-lib"):
+        raise ShareFormatError(f"aux: unknown provenance {rec.provenance!r}")
+    return AuxInfo(tuple(public), public, paillier, ped, rec.provenance or "cggmp21")
 
 
 # -- key share ----------------------------------------------------------------------------

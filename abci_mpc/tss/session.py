@@ -25,7 +25,7 @@ from .blame import Blame, Reason
 from .codec import DecodeError
 from .errors import ProtocolAbort, Rejected, SessionClosed
 from .identity import Signer, verify_signature
-from .rounds import Fault, Round, SessionInfo, Step
+from .rounds import ROUND_TABLES, Fault, Round, SessionInfo, Step
 from .transcript import Transcript
 from .wire_pb2 import Echo, Envelope
 
@@ -141,14 +141,7 @@ class Session:
         self._seen[slot] = data
         self._log.setdefault(env.sender, []).append(data)
         self._pending.setdefault(env.round, {}).setdefault(env.sender, {})[env.recipient == ""] = env
-        out: list[Outgoing] = []
-        if env.round == self._round.NUMBER and self._next_out_round <= env.round:
-            out = self._emit(self._round.reply(), env.round)  # a continuation round not answered yet
-        try:
-            return out + self._advance()
-        except ProtocolAbort as exc:
-            exc.outgoing = out + exc.outgoing
-            raise
+        return self._advance()
 
     def waiting_for(self) -> set[str]:
         """Participants whose messages for the current round have not all arrived."""
@@ -165,8 +158,9 @@ class Session:
             raise Rejected(f"sender {env.sender!r} is not a peer in this session")
         if env.recipient not in ("", info.me):
             raise Rejected("envelope addressed to another party")
-        if not 1 <= env.round <= MAX_ROUNDS:
-            raise Rejected(f"round {env.round} out of range")
+        table = ROUND_TABLES.get(info.protocol)
+        if not 1 <= env.round <= (table.last if table else MAX_ROUNDS):
+            raise Rejected(f"round {env.round} out of range for {info.protocol}")
         if len(env.echo) > len(info.parties):
             raise Rejected("echo longer than the party list")
         if not verify_signature(self._ids[env.sender], envelope_statement(env, info.ssid), env.signature):
@@ -209,6 +203,10 @@ class Session:
         while self._round is not None:
             rnd = self._round
             pending = self._pending.get(rnd.NUMBER, {})
+            if pending and self._next_out_round <= rnd.NUMBER:
+                # A continuation round we entered silently: a peer's message (possibly one
+                # buffered before we got here) asks for our answer, sent before we judge it.
+                out.extend(self._emit(rnd.reply(), rnd.NUMBER))
             for sender in self.info.others:
                 parts = pending.get(sender, {})
                 expects = rnd.expects(sender)

@@ -34,9 +34,12 @@ class AuxInfo:
     public: Mapping[str, PartyAux]
     paillier: PaillierSecretKey
     ped: RingPedersenSecret
+    # "cggmp21": every party's parameters were proven here (Pi-mod, Pi-fac, Pi-prm).
+    # "tss-lib": imported; proven only by tss-lib's keygen. Refresh to replace them.
+    provenance: str = "cggmp21"
 
     def __repr__(self) -> str:
-        return f"AuxInfo(parties={len(self.parties)}, <secret>)"
+        return f"AuxInfo(parties={len(self.parties)}, provenance={self.provenance}, <secret>)"
 
 
 @dataclass(frozen=True)

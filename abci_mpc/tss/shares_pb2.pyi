@@ -21,7 +21,7 @@ class PartyAuxRecord(_message.Message):
     def __init__(self, party: _Optional[str] = ..., N: _Optional[bytes] = ..., ped_N: _Optional[bytes] = ..., s: _Optional[bytes] = ..., t: _Optional[bytes] = ...) -> None: ...
 
 class AuxInfoRecord(_message.Message):
-    __slots__ = ("version", "parties", "paillier_p", "paillier_q", "ped_p", "ped_q", "ped_lambda")
+    __slots__ = ("version", "parties", "paillier_p", "paillier_q", "ped_p", "ped_q", "ped_lambda", "provenance")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     PARTIES_FIELD_NUMBER: _ClassVar[int]
     PAILLIER_P_FIELD_NUMBER: _ClassVar[int]
@@ -29,6 +29,7 @@ class AuxInfoRecord(_message.Message):
     PED_P_FIELD_NUMBER: _ClassVar[int]
     PED_Q_FIELD_NUMBER: _ClassVar[int]
     PED_LAMBDA_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
     version: int
     parties: _containers.RepeatedCompositeFieldContainer[PartyAuxRecord]
     paillier_p: bytes
@@ -36,7 +37,8 @@ class AuxInfoRecord(_message.Message):
     ped_p: bytes
     ped_q: bytes
     ped_lambda: bytes
-    def __init__(self, version: _Optional[int] = ..., parties: _Optional[_Iterable[_Union[PartyAuxRecord, _Mapping]]] = ..., paillier_p: _Optional[bytes] = ..., paillier_q: _Optional[bytes] = ..., ped_p: _Optional[bytes] = ..., ped_q: _Optional[bytes] = ..., ped_lambda: _Optional[bytes] = ...) -> None: ...
+    provenance: str
+    def __init__(self, version: _Optional[int] = ..., parties: _Optional[_Iterable[_Union[PartyAuxRecord, _Mapping]]] = ..., paillier_p: _Optional[bytes] = ..., paillier_q: _Optional[bytes] = ..., ped_p: _Optional[bytes] = ..., ped_q: _Optional[bytes] = ..., ped_lambda: _Optional[bytes] = ..., provenance: _Optional[str] = ...) -> None: ...
 
 class KeyShareRecord(_message.Message):
     __slots__ = ("version", "parties", "threshold", "me", "share_ids", "x", "public_shares", "public_key", "aux")

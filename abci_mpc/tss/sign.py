@@ -144,7 +144,7 @@ class _Round2(Round):
         if liars:
             claim = "complained although" if self.passed else "claimed success although"
             raise Fault(Reason.INCONSISTENT, f"{claim} the shared partial signatures say otherwise", accused=liars[0])
-        identify.cross_check(self.openings)
+        identify.cross_check(self.st.presig.id, self.openings, self.st.identities)
         raise Fault(Reason.BAD_PARTIAL_SIGNATURE, "signature failed but every opening verified")
 
 
@@ -181,25 +181,30 @@ def check_r2(info, j, key: KeyPublic, presig_id: bytes, r: int, m: int, sigma_j:
 
 
 def observe(ev, key: KeyPublic, presig_id: bytes, R: Point, digest: bytes) -> None:
-    """Third-party re-check of a signing blame."""
+    """Third-party re-check of a signing blame, on what the accused committed to."""
     info, j, v = ev.info, ev.accused, ev.info.me
     if ev.round == 1:
         ScalarSpec().decode(ev.get(1, j, None, SignR1).sigma, "sigma")
         return
-    sigmas = {p: ScalarSpec().decode(ev.get(1, p, None, SignR1).sigma, "sigma") for p in info.parties}
     msg = ev.get(2, j, None, SignR2)
-    passed = combine(R, sigmas.values(), key.public_key, digest) is not None
+    sigmas = {p: ev.other(ScalarSpec().decode, ev.get(1, p, None, SignR1).sigma, "sigma") if p != j
+              else ScalarSpec().decode(ev.get(1, p, None, SignR1).sigma, "sigma") for p in info.parties}
+    passed = ev.other(lambda: combine(R, sigmas.values(), key.public_key, digest) is not None)
     if msg.failed == passed:
         raise Fault(Reason.INCONSISTENT, "its claim contradicts the shared partial signatures")
     if msg.failed:
         openings = {}
-        for p in info.others:
-            m = ev.find(2, p, None, SignR2)
-            if m is not None and m.failed:  # the reporter may have blamed before all arrived
+        for p in info.parties:
+            envs = ev.envelopes.get((2, p, None), [])
+            m = ev.other(lambda: ev._parse(envs[0], SignR2)) if envs else None
+            if m is not None and m.failed:
                 openings[p] = (list(m.received), list(m.sent))
-        identify.cross_check(openings)
+        identify.cross_check(presig_id, openings, ev.identities)
+        # Exhibits count only if the accused signed them (a reporter can attach anything).
         k_held, mta_held = receipts.read_exhibits(ev.exhibits)
-        k_receipt_j = next((r.SerializeToString() for r in k_held if r.party == j), None)
-        my_in = {j: r.SerializeToString() for r in mta_held if r.sender == j and r.recipient == v} or None
+        k_receipt_j = next((r.SerializeToString() for r in k_held
+                            if r.party == j and receipts.check_k(presig_id, r, ev.identities)), None)
+        my_in = {j: r.SerializeToString() for r in mta_held
+                 if r.sender == j and r.recipient == v and receipts.check_mta(presig_id, r, ev.identities)} or None
         check_r2(info, j, key, presig_id, R.x() % q, digest_to_scalar(digest), sigmas[j], key.aux[v].ped, msg,
                  ev.identities, k_receipt_j, my_in)

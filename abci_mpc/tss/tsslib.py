@@ -223,7 +223,7 @@ def _import_aux(d: dict, names, me: str, n: int) -> AuxInfo:
         raise TssLibFormatError("field Beta is not Alpha^-1 mod P*Q")
     if ped.public != public[me].ped:
         raise TssLibFormatError("fields NTildei/H1i/H2i differ from this party's NTildej/H1j/H2j entries")
-    return AuxInfo(tuple(names), public, paillier, ped)
+    return AuxInfo(tuple(names), public, paillier, ped, provenance="tss-lib")
 
 
 def export_share(share: KeyShare) -> dict:

@@ -33,7 +33,7 @@ def _bounds(ped):
     return 1 << (ELL + EPS), 1 << (ELL_PRIME + EPS), big, big
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Proof(ProofBase):
     NAME = "affg"
     PB = PiAffG

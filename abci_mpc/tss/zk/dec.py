@@ -51,7 +51,7 @@ def sound(stmt) -> bool:
     return _bounds(stmt)[1].bit_length() + 2 < stmt.key.N.bit_length()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Proof(ProofBase):
     NAME = "dec"
     PB = PiDec

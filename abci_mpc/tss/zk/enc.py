@@ -29,7 +29,7 @@ def _bounds(ped):
     return 1 << (ELL + EPS), (1 << (ELL + EPS + 1)) * ped.N
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Proof(ProofBase):
     NAME = "enc"
     PB = PiEnc

@@ -36,7 +36,7 @@ def _bounds(N0, Nh):
     }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Proof(ProofBase):
     NAME = "fac"
     PB = PiFac
@@ -82,7 +82,7 @@ def prove(ctx: ProofContext, stmt: Statement, p: int, q_: int) -> Proof:
         sigma = sample_pm(b["sigma"])
         r = sample_pm((1 << (ELL + EPS)) * N0 * Nh)
         x, y = sample_pm((1 << (ELL + EPS)) * Nh), sample_pm((1 << (ELL + EPS)) * Nh)
-        P, Q = ped.commit(p, mu), ped.commit(q_, nu)
+        P, Q = ped.commit_secret(p, mu), ped.commit_secret(q_, nu)  # p, q are long-term secrets
         A, B = ped.commit(alpha, x), ped.commit(beta, y)
         T = (ped.exp(Q, alpha) * ped.exp(ped.t, r)) % Nh
         e = _challenge(ctx, stmt, P, Q, A, B, T, sigma)

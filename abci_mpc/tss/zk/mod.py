@@ -13,7 +13,7 @@ import gmpy2
 from gmpy2 import mpz, powmod
 
 from ..codec import Bits, Unit, many_units
-from ..crt import CRT
+from ..crt import CRT, secret_pow
 from ..paillier import PaillierSecretKey
 from ..params import STAT
 from ..proofs_pb2 import PiMod
@@ -26,7 +26,7 @@ class Statement:
     N: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Proof(ProofBase):
     NAME = "mod"
     PB = PiMod
@@ -62,22 +62,33 @@ def prove(ctx: ProofContext, sk: PaillierSecretKey) -> Proof:
     n_inv = gmpy2.invert(N, sk.phi)
     # For p = 3 mod 4, y^((p+1)/4) is the square root that is itself a square: applying
     # it twice gives a fourth root. Exponents are reduced mod p-1 for the CRT halves.
+    # p and q are secret: Legendre symbols come from Euler's criterion and every power
+    # from constant-time exponentiation (GMP's jacobi is variable-time in its modulus).
     e4p = ((p + 1) // 4) ** 2 % (p - 1)
     e4q = ((q + 1) // 4) ** 2 % (q - 1)
+    w_p, w_q = _legendre(w, p), _legendre(w, q)
     X, A, B, Z = [], [], [], []
     for y in _challenges(ctx, N, w):
         if gmpy2.gcd(y, N) != 1:
             raise ValueError("challenge shares a factor with N")  # probability ~2^-1023
+        y_p, y_q = _legendre(y, p), _legendre(y, q)
         for a, b in ((0, 0), (1, 0), (0, 1), (1, 1)):
-            yp = (y * (w if b else 1) * (-1 if a else 1)) % N
-            if gmpy2.legendre(yp % p, p) == 1 and gmpy2.legendre(yp % q, q) == 1:
+            # (-1/p) = -1 for p = 3 mod 4, so the symbol of (-1)^a w^b y is a product.
+            if (y_p * (w_p if b else 1) * (-1 if a else 1) == 1
+                    and y_q * (w_q if b else 1) * (-1 if a else 1) == 1):
                 break
-        x = crt.combine(powmod(yp % p, e4p, p), powmod(yp % q, e4q, q))
+        yp = (y * (w if b else 1) * (-1 if a else 1)) % N
+        x = crt.combine(secret_pow(yp % p, e4p, p), secret_pow(yp % q, e4q, q))
         X.append(x)
         A.append(a)
         B.append(b)
         Z.append(crt.pow(y, n_inv))
     return Proof(W=w, X=X, a=A, b=B, Z=Z)
+
+
+def _legendre(y, p) -> int:
+    """(y/p) in {1, -1} for y a unit, by Euler's criterion in constant time."""
+    return 1 if secret_pow(y % p, (p - 1) // 2, p) == 1 else -1
 
 
 def verify(ctx: ProofContext, stmt: Statement, proof: Proof) -> bool:

@@ -27,7 +27,7 @@ class Statement:
 _Z = (1 << (ELL + EPS)) + (1 << (2 * ELL))  # |alpha + e x| for x in [0, q)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Proof(ProofBase):
     NAME = "mul"
     PB = PiMul

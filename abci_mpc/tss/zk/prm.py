@@ -27,7 +27,7 @@ class Statement:
     ped: RingPedersen
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Proof(ProofBase):
     NAME = "prm"
     PB = PiPrm

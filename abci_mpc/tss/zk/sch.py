@@ -20,7 +20,7 @@ class Statement:
     X: Point
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Proof(ProofBase):
     NAME = "sch"
     PB = PiSch
