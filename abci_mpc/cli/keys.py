@@ -36,6 +36,7 @@ from ..store import (
     WrongSecretError,
     check_key_id,
 )
+from ..engine.keyfile import IdentityFileError, read_identity
 from ..store import records_pb2
 from ..tss import ecdsa, serialize, tsslib
 from ..tss.curve import Point
@@ -312,9 +313,11 @@ def _write_private(path: Path, data: bytes, force: bool) -> None:
 @click.option("--party-ids", default=None,
               help="Comma-separated party ids (the CometBFT node IDs), one per share index in the file's Ks "
                    "order; they must sort in that order. Default: party-00, party-01, ...")
+@click.option("--any-party", is_flag=True,
+              help="Import even if the share's party is not this node's (as named by the home's identity).")
 @_with(_secret_options)
 @_store_options
-def import_tsslib(file, key_id, party_ids, passphrase_file, key_file, home, store_dir, secret_file,
+def import_tsslib(file, key_id, party_ids, any_party, passphrase_file, key_file, home, store_dir, secret_file,
                   output) -> None:
     """Import a tss-lib v2 save file (keygen_data_*.json) or a `keys export` file as a READY key."""
     key_id = _key_id(key_id)
@@ -324,6 +327,8 @@ def import_tsslib(file, key_id, party_ids, passphrase_file, key_file, home, stor
         raise UserError(f"cannot read {file}: {exc.strerror}") from None
     names = [p.strip() for p in party_ids.split(",")] if party_ids else None
     share = _parse_import(file, data, names, passphrase_file, key_file)
+    if not any_party:
+        _check_own_party(home, store_dir, secret_file, share.me)
     pubkey = share.public_key.to_bytes()
     request_id = "import:" + hashlib.sha256(data).hexdigest()[:32]
     with open_store(home, store_dir, secret_file) as store:
@@ -340,6 +345,20 @@ def import_tsslib(file, key_id, party_ids, passphrase_file, key_file, home, stor
         view = record_view(rec)
     view["party"] = share.me
     emit(view, output)
+
+
+def _check_own_party(home: str, store_dir, secret_file, party: str) -> None:
+    """A share for another party would never sign here: refuse it when the home names this node."""
+    if store_dir is not None and secret_file is not None:
+        return  # no home in use: nothing says who this node is
+    try:
+        cfg = config.load(home, os.environ)
+        me = read_identity(cfg.path(cfg.identity.file)).party
+    except (config.ConfigError, IdentityFileError):
+        return  # open_store reports a broken home; a home without an identity names nobody
+    if party != me:
+        raise UserError(f"this share is party {party}'s, but this node is {me}: give --party-ids with the "
+                        "parties' node IDs in the file's Ks order (or --any-party)")
 
 
 def _parse_import(file: Path, data: bytes, names, passphrase_file, key_file):
