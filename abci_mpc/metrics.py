@@ -3,9 +3,8 @@
 The engine and the bridge client call the small hook functions below; `serve(address)`
 exposes everything on `http://address/metrics`. Names and meanings: docs/observability.md.
 
-Every metric lives in this module's own registry (`REGISTRY`), so importing the module
-twice-over (tests, several engines in one process) never collides with other libraries'
-metrics, and a process with several engines simply reports their sum. Label values are
+Every metric lives in this module's own registry (`REGISTRY`), apart from other libraries'
+metrics; a process with several engines (tests) simply reports their sum. Label values are
 drawn from small fixed sets (protocol names, drop reasons); key ids appear only on the
 presignature gauge, one series per key this node holds.
 
@@ -27,7 +26,10 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 __all__ = [
+    "FAILED",
     "REGISTRY",
+    "SKIPPED",
+    "SUCCEEDED",
     "MetricsServer",
     "bridge_connected",
     "bridge_peers",
@@ -37,6 +39,7 @@ __all__ = [
     "parse_address",
     "serve",
     "session_ended",
+    "session_rejected",
     "session_started",
     "unwatch_presignatures",
     "watch_presignatures",
