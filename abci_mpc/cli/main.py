@@ -29,7 +29,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 def _register() -> None:
     from . import bench  # noqa: F401  (commands register themselves on import)
+    from . import bench_chain  # noqa: F401
     from . import bench_engine  # noqa: F401
+    from . import bench_memory  # noqa: F401
     from . import init  # noqa: F401
     from . import keys  # noqa: F401
     from . import localnet  # noqa: F401
