@@ -118,19 +118,17 @@ def localnet_demo(args) -> int:
     dir_ = Path(args.dir).absolute()
     was_running = (dir_ / "localnet.json").exists() and Localnet.load(dir_).running()
     say("abci-mpc demo: CGGMP21 threshold ECDSA on a 4-validator CometBFT localnet\n")
-    net = None
     try:
         net = Localnet.up(dir_, 4, base_port=args.base_port, progress=say)
         result = run(net)
     except (DemoError, LocalnetError) as exc:
         say(f"error: {exc}")
-        if net is not None:
-            say(f"logs: {net.dir}/node*/{{node,app}}.log")
+        say(f"logs: {dir_}/node*/{{node,app}}.log")
         return 1
     finally:
-        if net is not None and not args.keep and not was_running:
+        if not args.keep and not was_running and (dir_ / "localnet.json").exists():
             say("\n==> stopping the localnet (--keep leaves it up)")
-            net.down(progress=lambda _m: None)
+            Localnet.load(dir_).down(progress=lambda _m: None)
     if args.keep or was_running:
         say(f"\nthe localnet is still up: abci-mpc localnet status --dir {dir_}; stop: abci-mpc localnet down --dir {dir_}")
     print(json.dumps(result))
