@@ -4,6 +4,7 @@ name where a bad value came from."""
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -46,7 +47,7 @@ def test_override_order(home):
 
 def test_paths_are_relative_to_home(home):
     cfg = load(home, env={"ABCI_MPC_STORE_PATH": "/abs/store"})
-    assert cfg.path(cfg.store.path) == config.Path("/abs/store")
+    assert cfg.path(cfg.store.path) == Path("/abs/store")
     assert cfg.path(cfg.state.dir) == home / "data" / "app-state"
 
 
@@ -98,3 +99,9 @@ def test_render_round_trips_any_value(tmp_path_factory, path, workers, timeout):
     cfg.store.path, cfg.engine.workers, cfg.engine.sign_timeout = path, workers, timeout
     doc = tomllib.loads(render(cfg))
     assert (doc["store"]["path"], doc["engine"]["workers"], doc["engine"]["sign_timeout"]) == (path, workers, timeout)
+
+
+def test_operations_doc_lists_every_setting():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
+    for s in SETTINGS:
+        assert f"`[{s.section}] {s.name}`" in doc and f"`{s.env}`" in doc, s.key
