@@ -130,10 +130,13 @@ def build_node(progress: Progress = _stderr) -> Path:
     """Builds build/bin/abci-mpc-node with scripts/build-node (silent when up to date)."""
     if not BUILD_SCRIPT.exists():
         raise LocalnetError(f"{BUILD_SCRIPT} not found: run from a source checkout")
-    progress("==> building abci-mpc-node (scripts/build-node)")
-    res = subprocess.run([str(BUILD_SCRIPT)], capture_output=True, text=True)
-    if res.returncode != 0:
-        raise LocalnetError(f"scripts/build-node failed: {(res.stderr or res.stdout).strip()[-500:]}")
+    proc = subprocess.Popen([str(BUILD_SCRIPT)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    for line in proc.stdout:  # the script says when it builds (the first build takes a minute)
+        lines.append(line.rstrip())
+        progress(line.rstrip())
+    if proc.wait() != 0:
+        raise LocalnetError(f"scripts/build-node failed: {' / '.join(lines[-5:])}")
     return NODE_BIN
 
 
