@@ -9,6 +9,7 @@ validator last). About a minute on 2 cores.
 from __future__ import annotations
 
 import base64
+import json
 import subprocess
 import time
 
@@ -96,6 +97,18 @@ def test_keygen_sign_reshare_sign_delete(net):
                              capture_output=True, text=True)
     assert refused.returncode == 1 and "KEY_DELETED" in refused.stderr
     assert_same_app_hash(net, [0, 1, 2, 3])
+
+
+def test_bench_chain_on_the_running_localnet(net):
+    res = subprocess.run([*abci_mpc_command(), "bench", "chain", "--dir", str(net.dir), "--requests", "3", "--json"],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    sign = report["sign"]
+    assert report["validators"] == 4 and report["keygen_s"] > 0 and report["keygen_blocks"] >= 1
+    assert sign["requests"] == 3 and 0 < sign["latency_p50_s"] <= sign["latency_p99_s"] <= sign["latency_max_s"]
+    assert 1 <= sign["blocks_p50"] <= sign["blocks_max"]
+    assert net.running()  # a localnet it did not start is left running
 
 
 def test_signing_survives_a_stopped_validator_and_it_catches_up(net):
