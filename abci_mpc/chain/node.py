@@ -62,16 +62,15 @@ class AppNode:
         self.bridge: BridgeClient | None = None
         self.engine: Engine | None = None
         self.submitter: ResultSubmitter | None = None
-        self.started = asyncio.Event()  # set when the engine runs (or this node is not a party)
 
     async def run(self, stop: asyncio.Event) -> None:
         s = self.settings
         try:
-            self.bridge = BridgeClient(s.bridge_url)
-        except ValueError as exc:
-            raise NodeError(str(exc)) from None
-        self.app = MPCApp(s.state_dir, my_party_id=self.me, on_committed=self.committed.put_nowait)
-        try:
+            try:
+                self.bridge = BridgeClient(s.bridge_url)
+            except ValueError as exc:
+                raise NodeError(f"node.bridge: {exc}") from None
+            self.app = MPCApp(s.state_dir, my_party_id=self.me, on_committed=self.committed.put_nowait)
             self.server = ABCIServer(self.app, s.abci_listen)
             await self.server.start()
             log.info("serving ABCI at %s for node %s", self.server.address, self.me)
@@ -123,7 +122,6 @@ class AppNode:
         mine = genesis.party(self.me)
         if mine is None:
             log.warning("node %s is not an MPC party in the genesis app_state: serving ABCI only", self.me)
-            self.started.set()
             while True:  # deletes still arrive for every node; nothing here holds a share
                 await self.committed.get()
         public = self.settings.identity.public()
@@ -142,7 +140,6 @@ class AppNode:
         self.engine = Engine(self.settings.identity, directory, transport, self.settings.store,
                              self.settings.engine, on_result=self._on_result)
         await self.engine.start()
-        self.started.set()
         pending = self.app.pending_requests()  # sessions we owe a result from before a restart
         for request in pending:
             self.engine.submit(request)
