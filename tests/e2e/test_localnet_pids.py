@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 from abci_mpc.localnet import STATE_FILE, Localnet, Validator, abci_mpc_command
 
@@ -43,6 +44,9 @@ def test_down_stops_a_process_that_is_ours(tmp_path):
                             start_new_session=True)
     try:
         v.pid_file("app").write_text(f"{ours.pid}\n")
+        deadline = time.monotonic() + 10  # until the child has exec'd, its argv is still pytest's
+        while v.pid("app") != ours.pid and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert v.pid("app") == ours.pid
         net.stop(progress=lambda _m: None)
         assert ours.wait(5) is not None and v.pid("app") is None and not v.pid_file("app").exists()
