@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 
 from .. import config
+from ..engine.flows.keygen import import_key_session_id
 from ..store import (
     Existing,
     KeyRecord,
@@ -311,8 +312,8 @@ def _write_private(path: Path, data: bytes, force: bool) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--key-id", required=True, help="Key id to store the share under.")
 @click.option("--party-ids", default=None,
-              help="Comma-separated party ids (the CometBFT node IDs), one per share index in the file's Ks "
-                   "order; they must sort in that order. Default: party-00, party-01, ...")
+              help="Comma-separated party ids (the CometBFT node IDs), one per share index, in the file's Ks "
+                   "order. Default: party-00, party-01, ...")
 @click.option("--any-party", is_flag=True,
               help="Import even if the share's party is not this node's (as named by the home's identity).")
 @_with(_secret_options)
@@ -332,8 +333,9 @@ def import_tsslib(file, key_id, party_ids, any_party, passphrase_file, key_file,
     pubkey = share.public_key.to_bytes()
     request_id = "import:" + hashlib.sha256(data).hexdigest()[:32]
     with open_store(home, store_dir, secret_file) as store:
+        ksid = import_key_session_id(key_id, share)  # identical on every importing node
         begun = _store_call(lambda: store.begin_keygen(key_id, share.threshold, share.parties, request_id,
-                                                       origin=Origin.IMPORT))
+                                                       key_session_id=ksid, origin=Origin.IMPORT))
         if isinstance(begun, Existing):
             same = "the same" if begun.record.pubkey == pubkey else "another"
             raise UserError(f"key {key_id!r} is already READY here with {same} public key; not importing")

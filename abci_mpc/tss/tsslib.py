@@ -137,15 +137,15 @@ def default_party_names(n: int) -> list[str]:
 def import_share(data: dict | str | bytes, party_names: Sequence[str] | None = None,
                  threshold: int | None = None) -> KeyShare:
     """One party's save data -> our KeyShare (with aux info). `party_names[i]` names the
-    party whose share id is Ks[i]; the sorted order of names must follow Ks's order."""
+    party whose share id is Ks[i] (e.g. its CometBFT node ID); any names, in any order."""
     d = parse(data) if isinstance(data, (str, bytes)) else data
     ks = [_item(k, f"Ks[{i}]") for i, k in enumerate(_list(d, "Ks"))]
     n = len(ks)
     if n < 2:
         raise TssLibFormatError("field Ks must list at least two parties")
     names = list(party_names or default_party_names(n))
-    if len(names) != n or names != sorted(set(names)):
-        raise TssLibFormatError(f"need {n} distinct party names, sorted in Ks order")
+    if len(names) != n or len(set(names)) != n:
+        raise TssLibFormatError(f"need {n} distinct party names, one per entry of Ks")
     if any(k >= q for k in ks) or len(set(ks)) != n:
         raise TssLibFormatError("field Ks: share ids must be distinct and below the group order")
     share_id = _int(d, "ShareID")
@@ -164,7 +164,7 @@ def import_share(data: dict | str | bytes, party_names: Sequence[str] | None = N
     if threshold is not None and threshold != t:
         raise TssLibFormatError(f"the public shares have threshold {t}, not {threshold}")
     aux = _import_aux(d, names, me, n)
-    return KeyShare(tuple(names), t, me, ids, int(xi), X, pk, aux)
+    return KeyShare(tuple(sorted(names)), t, me, ids, int(xi), X, pk, aux)
 
 
 def _degree(names, ids, X, pk) -> int:
@@ -223,7 +223,7 @@ def _import_aux(d: dict, names, me: str, n: int) -> AuxInfo:
         raise TssLibFormatError("field Beta is not Alpha^-1 mod P*Q")
     if ped.public != public[me].ped:
         raise TssLibFormatError("fields NTildei/H1i/H2i differ from this party's NTildej/H1j/H2j entries")
-    return AuxInfo(tuple(names), public, paillier, ped, provenance="tss-lib")
+    return AuxInfo(tuple(sorted(names)), {p: public[p] for p in sorted(names)}, paillier, ped, provenance="tss-lib")
 
 
 def export_share(share: KeyShare) -> dict:
@@ -235,7 +235,8 @@ def export_share(share: KeyShare) -> dict:
     phi = (sk.p - 1) * (sk.q - 1)
     sp, sq = (ped.p - 1) // 2, (ped.q - 1) // 2
     alpha = int(ped.lam)  # s = t^alpha; tss-lib keeps alpha below phi(N^) = 4PQ, as we do
-    order = [share.share_ids[p] for p in share.parties]
+    parties = sorted(share.parties, key=lambda p: share.share_ids[p])  # tss-lib sorts by share id
+    order = [share.share_ids[p] for p in parties]
 
     def coords(pt: Point):
         raw = pt.uncompressed()
@@ -247,11 +248,11 @@ def export_share(share: KeyShare) -> dict:
         "NTildei": int(ped.N), "H1i": int(ped.t), "H2i": int(ped.s),
         "Alpha": alpha, "Beta": int(gmpy2.invert(alpha, sp * sq)), "P": int(sp), "Q": int(sq),
         "Xi": int(share.x), "ShareID": int(share.share_ids[share.me]), "Ks": [int(k) for k in order],
-        "NTildej": [int(aux.public[p].ped.N) for p in share.parties],
-        "H1j": [int(aux.public[p].ped.t) for p in share.parties],
-        "H2j": [int(aux.public[p].ped.s) for p in share.parties],
-        "BigXj": [coords(share.public_shares[p]) for p in share.parties],
-        "PaillierPKs": [{"N": int(aux.public[p].N)} for p in share.parties],
+        "NTildej": [int(aux.public[p].ped.N) for p in parties],
+        "H1j": [int(aux.public[p].ped.t) for p in parties],
+        "H2j": [int(aux.public[p].ped.s) for p in parties],
+        "BigXj": [coords(share.public_shares[p]) for p in parties],
+        "PaillierPKs": [{"N": int(aux.public[p].N)} for p in parties],
         "ECDSAPub": coords(share.public_key),
     }
 

@@ -130,7 +130,12 @@ def test_import_with_explicit_names_and_threshold(texts):
     assert s.parties == tuple(names) and s.me in names
     with pytest.raises(tsslib.TssLibFormatError, match="threshold 2, not 1"):
         tsslib.import_share(texts[3], threshold=1)
+    # any names in any order (node IDs rarely sort in Ks order): mapped by Ks index
+    shuffled = tsslib.import_share(texts[3], party_names=["e", "b", "a", "d", "c"])
+    assert shuffled.parties == ("a", "b", "c", "d", "e") and shuffled.me == "d"
+    assert shuffled.share_ids["e"] == s.share_ids["alice"] and shuffled.public_key == s.public_key
+    assert json.loads(tsslib.dumps(shuffled))["Ks"] == json.loads(texts[3])["Ks"]  # export keeps Ks order
     with pytest.raises(tsslib.TssLibFormatError, match="party names"):
-        tsslib.import_share(texts[3], party_names=["b", "a", "c", "d", "e"])
+        tsslib.import_share(texts[3], party_names=["a", "a", "c", "d", "e"])
     with pytest.raises(tsslib.TssLibFormatError, match="party names"):
         tsslib.import_share(texts[3], party_names=names[:4])

@@ -28,6 +28,13 @@ def key_session_id(session_id: bytes) -> bytes:
     return hashlib.sha256(b"abci-mpc/engine/key-session/v1" + session_id).digest()[:16]
 
 
+def import_key_session_id(key_id: str, share) -> bytes:
+    """For a share imported on every node (tss-lib migration): the same on each node that
+    imports the same key with the same party ids, as signing needs every party to agree."""
+    return hashlib.sha256(b"abci-mpc/engine/key-session/import/v1" + key_id.encode() + b"\x00"
+                          + share.fingerprint()).digest()[:16]
+
+
 def refusals(ctx) -> tuple[BlameRecord, ...]:
     return tuple(BlameRecord(p, "REFUSED", 0, r.refusal[:300]) for p, r in sorted(ctx.readies.items())
                  if r.refusal and p != ctx.me)
@@ -47,8 +54,15 @@ async def run(ctx, req: KeygenRequest):
         await ctx.send_ready(Ready(refusal=str(exc)[:300]))
         raise SessionAborted(f"refused here: {exc}") from None
     if isinstance(rec, Existing):
-        await ctx.send_ready(Ready(refusal="key is already READY", pubkey=rec.record.pubkey))
-        return KeygenDone(req.session_id, req.key_id, rec.record.pubkey, existing=True)
+        held = rec.record
+        if tuple(sorted(held.parties)) != parties or held.threshold != req.threshold:
+            # e.g. a tss-lib import registered on chain with another committee or threshold
+            msg = f"key is READY here with threshold {held.threshold} and another party set" \
+                if tuple(sorted(held.parties)) != parties else f"key is READY here with threshold {held.threshold}"
+            await ctx.send_ready(Ready(refusal=msg))
+            raise SessionAborted(f"refused here: {msg}")
+        await ctx.send_ready(Ready(refusal="key is already READY", pubkey=held.pubkey))
+        return KeygenDone(req.session_id, req.key_id, held.pubkey, existing=True)
     ctx.pending_record = ksid
 
     await ctx.send_ready(Ready(aux_ids=eng.aux.ids(parties)))
