@@ -92,3 +92,9 @@ def test_every_documented_command_and_flag_exists():
             if missing:
                 problems.append(f"abci-mpc {' '.join(path)}: no option {missing}")
     assert not problems, problems
+
+
+def test_library_example_runs():
+    """The README's Python block is run as written: keygen, presign, sign, verify."""
+    (block,) = re.findall(r"```python\n(.*?)```", README, re.S)
+    exec(compile(block, "README.md", "exec"), {})
