@@ -8,17 +8,12 @@ one keygen per (t, n).
 
 from __future__ import annotations
 
-import os
-import sys
-
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))  # tsshelpers
+from abci_mpc.tss.paillier import PaillierSecretKey
+from abci_mpc.tss.runner import LocalParties
 
-from abci_mpc.tss.paillier import PaillierSecretKey  # noqa: E402
-from abci_mpc.tss.runner import LocalParties  # noqa: E402
-
-import tsshelpers  # noqa: E402
+import tsshelpers
 
 POOL_SIZE = 7  # the largest party set in the suite (t=4, n=7)
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
-from abci_mpc.tss import aux, keygen, presign, sign
+from abci_mpc.tss import aux, keygen, presign, refresh, reshare, sign
 from abci_mpc.tss.blame import Reason
 from abci_mpc.tss.curve import q
 from abci_mpc.tss.errors import ProtocolAbort, Rejected, SessionClosed
@@ -51,6 +51,9 @@ class Run:
         self.begins[party] = first
         return self
 
+    def info(self, party: str):
+        return self.sessions[party].info
+
     def go(self, **kw) -> RunResult:
         self.result = run({p: (self.sessions[p], self.begins[p]) for p in self.members}, **kw)
         return self.result
@@ -77,6 +80,18 @@ def sign_run(lp: LocalParties, shares, presigs, digest: bytes) -> Run:
     b = sign.binding(ps.id, ps.key_fingerprint, ps.R, digest)
     return Run(lp, sign.PROTOCOL, ps.signers, b,
                lambda info, p: sign.begin(info, shares[p], presigs[p], digest, lp.identities))
+
+
+def reshare_run(lp: LocalParties, shares, dealers, members, new_t: int, paillier) -> Run:
+    old = reshare.OldKey.of(next(iter(shares.values())))
+    b = reshare.binding(old, dealers, members, new_t)
+    return Run(lp, reshare.PROTOCOL, set(dealers) | set(members), b, lambda info, p: reshare.begin(
+        info, shares.get(p) if p in dealers else None, old, dealers, members, new_t, paillier.get(p)))
+
+
+def refresh_run(lp: LocalParties, shares, paillier) -> Run:
+    return Run(lp, refresh.PROTOCOL, shares, refresh.binding(next(iter(shares.values()))),
+               lambda info, p: refresh.begin(info, shares[p], paillier[p]))
 
 
 class Net:
@@ -138,15 +153,15 @@ class Net:
 Mutation = Callable[[Envelope, str], bool]  # (envelope, recipient) -> changed?
 
 
-def resigning(run: Run, bad: str, mutate: Mutation):
-    """Interceptor: `mutate` may rewrite any envelope `bad` sends; a rewritten envelope is
+def resigning(run: Run, bad: str, *mutations: Mutation):
+    """Interceptor: `mutations` may rewrite any envelope `bad` sends; a rewritten envelope is
     re-signed with bad's key, so the fault is attributable to bad and nobody else."""
 
     def interceptor(sender: str, to: str, data: bytes) -> bytes | None:
         if sender != bad:
             return data
         env = parse_envelope(data)
-        if not mutate(env, to):
+        if not any([m(env, to) for m in mutations]):  # a list: every mutation gets its turn
             return data
         return resign(run, bad, env)
 
@@ -170,6 +185,11 @@ def unsigned(bad: str, mutate: Mutation):
         return env.SerializeToString(deterministic=True)
 
     return interceptor
+
+
+def silent(bad: str, from_round: int = 1):
+    """Interceptor: a party that stops answering from `from_round` on."""
+    return lambda sender, to, data: None if sender == bad and parse_envelope(data).round >= from_round else data
 
 
 def on_payload(round: int, msg_type, fn: Callable[[object], None], *, broadcast: bool | None = None,
@@ -208,6 +228,10 @@ def on_envelope(round: int, fn: Callable[[Envelope], None], *, broadcast: bool |
 
 def flip_last_bit(data: bytes) -> bytes:
     return data[:-1] + bytes([data[-1] ^ 1])
+
+
+def bump_scalar(data: bytes, by: int = 1) -> bytes:
+    return ((int.from_bytes(data, "big") + by) % q).to_bytes(32, "big")
 
 
 def check_blame(res: RunResult, run: Run, bad: str, reasons: set[Reason] | Reason, *, round: int | None = None,
