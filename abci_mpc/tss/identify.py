@@ -16,7 +16,7 @@ from . import receipts
 from .blame import Reason
 from .curve import q
 from .params import ELL, ELL_PRIME, EPS
-from .rounds import Fault
+from .rounds import Fault, Out, Round
 from .zk import dec
 
 # Bound on |k_i gamma_i + sum_j (alpha_ij + beta_ij)| given the ranges Pi-aff-g proves
@@ -108,3 +108,46 @@ def check_decryption(info, round: int, prover: str, key, C: int, x: int, y_bits:
     proof = dec.Proof.decode(msg, dec.Statement(key, C, x % q, y_bits, own_ped.public))
     if not dec.verify(info.proof(round, prover, info.me), stmt, proof):
         raise Fault(Reason.BAD_PROOF, f"Pi-dec: {what}")
+
+
+class IdentificationRound(Round):
+    """The broadcast round after a failed check (presigning round 4, signing round 2).
+
+    Echo broadcast has made every party's view of the checked values equal, and the check
+    is a function of that view, so everyone passed or everyone failed: a party that entered
+    with `passed` says so (failed = false) only when asked by a complaint, and a party whose
+    claim contradicts the shared view is lying. Complaints carry openings, which subclasses
+    verify in `check`; if all verify, the mismatch must be in the revealed exchanges, which
+    `cross_check` pins on whoever signed two different ones.
+    """
+
+    VIEW = ""  # what the shared view is, for messages
+    FINAL: tuple[Reason, str]  # the fault when every opening verified
+
+    def __init__(self, info, passed: bool, receipt_scope: bytes, identities):
+        super().__init__(info)
+        self.passed = passed
+        self.receipt_scope = receipt_scope  # what the revealed MtA receipts were signed over
+        self.identities = identities
+        self.failed: dict[str, bool] = {}
+        self.openings: dict[str, tuple] = {}
+
+    def reply(self):
+        return [Out(None, self.BROADCAST(failed=False))] if self.passed else []
+
+    def check(self, j, msg) -> None:
+        raise NotImplementedError
+
+    def receive(self, j, msg, direct):
+        self.failed[j] = msg.failed
+        if msg.failed:
+            self.check(j, msg)
+            self.openings[j] = (list(msg.received), list(msg.sent))
+
+    def finalize(self):
+        liars = [j for j in self.info.others if self.failed[j] == self.passed]
+        if liars:
+            claim = "complained although" if self.passed else "claimed success although"
+            raise Fault(Reason.INCONSISTENT, f"{claim} the shared {self.VIEW} says otherwise", accused=liars[0])
+        cross_check(self.receipt_scope, self.openings, self.identities)
+        raise Fault(*self.FINAL)

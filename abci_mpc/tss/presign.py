@@ -204,39 +204,22 @@ def _open_delta(st: _State) -> PresignR4:
     return msg
 
 
-class _Round4(Round):
-    """Presigning identification. A party whose check passed enters it silently and only
-    answers (failed = false) if someone complains."""
+class _Round4(identify.IdentificationRound):
+    """Presigning identification (CGGMP21 section 4.3)."""
 
     NUMBER = 4
     BROADCAST = PresignR4
+    VIEW = "round-3 view"
+    FINAL = (Reason.INCONSISTENT, "delta check failed but every opening verified")
 
     def __init__(self, st: _State, passed: bool):
-        super().__init__(st.info)
-        self.st, self.passed = st, passed
-        self.failed: dict[str, bool] = {}
-        self.openings: dict[str, tuple] = {}
+        super().__init__(st.info, passed, st.info.ssid, st.identities)
+        self.st = st
 
-    def reply(self):
-        return [Out(None, PresignR4(failed=False))] if self.passed else []
-
-    def receive(self, j, msg, direct):
-        self.failed[j] = msg.failed
-        if msg.failed:
-            st = self.st
-            check_r4(self.info, j, st.pub(j).paillier, st.K[j], st.G[j], st.delta[j], st.aux.ped, msg,
-                     st.identities, st.mta_in)
-            self.openings[j] = (list(msg.received), list(msg.sent))
-
-    def finalize(self):
-        # Echo broadcast has made every round-3 view equal, and the delta check is a
-        # function of that view: everyone passed or everyone failed.
-        liars = [j for j in self.info.others if self.failed[j] == self.passed]
-        if liars:
-            claim = "complained although" if self.passed else "claimed success although"
-            raise Fault(Reason.INCONSISTENT, f"{claim} the shared round-3 view says otherwise", accused=liars[0])
-        identify.cross_check(self.info.ssid, self.openings, self.st.identities)
-        raise Fault(Reason.INCONSISTENT, "delta check failed but every opening verified")
+    def check(self, j, msg):
+        st = self.st
+        check_r4(self.info, j, st.pub(j).paillier, st.K[j], st.G[j], st.delta[j], st.aux.ped, msg,
+                 st.identities, st.mta_in)
 
 
 # -- checks: shared by the rounds (our own parameters, through CRT) and by third parties

@@ -116,36 +116,22 @@ def _open_sigma(st: _State) -> SignR2:
     return msg
 
 
-class _Round2(Round):
-    """Signing identification; see presign._Round4 for the passed/failed logic."""
+class _Round2(identify.IdentificationRound):
+    """Signing identification (CGGMP21 section 4.3, the signing counterpart)."""
 
     NUMBER = 2
     BROADCAST = SignR2
+    VIEW = "partial signatures"
+    FINAL = (Reason.BAD_PARTIAL_SIGNATURE, "signature failed but every opening verified")
 
     def __init__(self, st: _State, passed: bool):
-        super().__init__(st.info)
-        self.st, self.passed = st, passed
-        self.failed: dict[str, bool] = {}
-        self.openings: dict[str, tuple] = {}
+        super().__init__(st.info, passed, st.presig.id, st.identities)
+        self.st = st
 
-    def reply(self):
-        return [Out(None, SignR2(failed=False))] if self.passed else []
-
-    def receive(self, j, msg, direct):
-        self.failed[j] = msg.failed
-        if msg.failed:
-            st = self.st
-            check_r2(self.info, j, st.share.public, st.presig.id, st.r, st.m, st.sigmas[j], st.share.aux.ped, msg,
-                     st.identities, st.presig.k_receipts[j], st.presig.mta_in)
-            self.openings[j] = (list(msg.received), list(msg.sent))
-
-    def finalize(self):
-        liars = [j for j in self.info.others if self.failed[j] == self.passed]
-        if liars:
-            claim = "complained although" if self.passed else "claimed success although"
-            raise Fault(Reason.INCONSISTENT, f"{claim} the shared partial signatures say otherwise", accused=liars[0])
-        identify.cross_check(self.st.presig.id, self.openings, self.st.identities)
-        raise Fault(Reason.BAD_PARTIAL_SIGNATURE, "signature failed but every opening verified")
+    def check(self, j, msg):
+        st = self.st
+        check_r2(self.info, j, st.share.public, st.presig.id, st.r, st.m, st.sigmas[j], st.share.aux.ped, msg,
+                 st.identities, st.presig.k_receipts[j], st.presig.mta_in)
 
 
 def check_r2(info, j, key: KeyPublic, presig_id: bytes, r: int, m: int, sigma_j: int, ped_v, msg: SignR2,
