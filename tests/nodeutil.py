@@ -14,13 +14,14 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from abci_mpc.engine.cluster import free_ports
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_BIN = ROOT / "build" / "bin" / "abci-mpc-node"
@@ -30,20 +31,6 @@ def build_node() -> Path:
     """Builds build/bin/abci-mpc-node through scripts/build-node (a no-op when fresh)."""
     subprocess.run([str(ROOT / "scripts" / "build-node")], check=True)
     return NODE_BIN
-
-
-def free_ports(n: int) -> list[int]:
-    """n distinct loopback TCP ports that were free a moment ago."""
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def short_socket_dir() -> Path:

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from abci_mpc.chain.abci import ABCIServer, Application, types_pb2 as abci
+from abci_mpc.engine.cluster import free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_BIN = ROOT / "build" / "bin" / "abci-mpc-node"
@@ -172,18 +173,12 @@ class AppProcess:
         self._loop.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Node:
     """One abci-mpc-node home on loopback ports; start/stop the process."""
 
     def __init__(self, binary: Path, home: Path) -> None:
         self.binary, self.home = binary, home
-        self.abci_port, self.rpc_port, self.p2p_port = _free_port(), _free_port(), _free_port()
+        self.abci_port, self.rpc_port, self.p2p_port = free_ports(3)
         self.proc: subprocess.Popen | None = None
         self.log_path = home / "node.log"
         subprocess.run(

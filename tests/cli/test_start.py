@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from abci_mpc.chain import bridge_pb2
+from abci_mpc.engine.cluster import free_ports
 from abci_mpc.chain.abci import FrameDecoder, types_pb2 as abci
 from abci_mpc.chain.abci.framing import encode_frame as abci_frame
 from abci_mpc.chain.bridge import encode_frame as bridge_frame
@@ -25,12 +26,6 @@ from abci_mpc.localnet import _group_members, _port_free, abci_mpc_command
 
 NODE_ID = "ab" * 20
 OTHER_ID = "cd" * 20
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class FakeBridge:
@@ -64,7 +59,7 @@ def _drain(conn: socket.socket) -> None:
 class App:
     def __init__(self, home: Path, bridge: str = "tcp://127.0.0.1:1", env: dict | None = None, extra=(),
                  port: int | None = None):
-        self.home, self.port = home, port or free_port()
+        self.home, self.port = home, port or free_ports(1)[0]
         self.log = home / f"app-{self.port}.log"
         cmd = [*abci_mpc_command(), "start", "--home", str(home), "--abci.listen", f"tcp://127.0.0.1:{self.port}",
                "--node.bridge", bridge, "--engine.workers", "1", *extra]
