@@ -150,7 +150,7 @@ def _port_free(port: int) -> bool:
             return False
 
 
-def _edit_toml(path: Path, settings: dict[tuple[str, str], str]) -> None:
+def edit_config_toml(path: Path, settings: dict[tuple[str, str], str]) -> None:
     """Sets `name = value` under `[section]` ("" = top level) in CometBFT's config.toml."""
     section, out, done = "", [], set()
     for line in path.read_text().splitlines():
@@ -207,7 +207,7 @@ class Localnet:
         for v in vals:
             progress(f"    {v.name}: node {v.node_id}, RPC {v.rpc_url}, app home {v.app_home}")
             peers = ",".join(f"{o.node_id}@127.0.0.1:{o.port('p2p')}" for o in vals if o is not v)
-            _edit_toml(v.dir / "config" / "config.toml", {
+            edit_config_toml(v.dir / "config" / "config.toml", {
                 ("", "proxy_app"): f'"tcp://127.0.0.1:{v.port("abci")}"',
                 ("", "moniker"): f'"{v.name}"',
                 ("rpc", "laddr"): f'"tcp://127.0.0.1:{v.port("rpc")}"',

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import re
 import secrets
 import signal
 import subprocess
@@ -26,6 +25,7 @@ from coincurve import PrivateKey
 from abci_mpc.chain import tx_pb2, txs
 from abci_mpc.chain.abci import ABCIServer, types_pb2 as abci
 from abci_mpc.chain.app import MPCApp
+from abci_mpc.localnet import edit_config_toml
 from abci_mpc.tss.identity import Ed25519Signer
 
 from nodeutil import NODE_BIN, build_node, free_ports
@@ -183,20 +183,6 @@ def new_ecdsa_key() -> tuple[PrivateKey, bytes]:
 # --- a single-validator node running MPCApp ----------------------------------------------
 
 
-def edit_toml(path: Path, settings: dict[tuple[str, str], str]) -> None:
-    section, lines, done = "", [], set()
-    for line in path.read_text().splitlines():
-        if m := re.match(r"^\[([\w.]+)\]\s*$", line):
-            section = m.group(1)
-        elif m := re.match(r"^(\w+)\s*=", line):
-            if (section, m.group(1)) in settings:
-                line = f"{m.group(1)} = {settings[(section, m.group(1))]}"
-                done.add((section, m.group(1)))
-        lines.append(line)
-    assert not set(settings) - done, f"config.toml lacks {set(settings) - done}"
-    path.write_text("\n".join(lines) + "\n")
-
-
 class AppServer:
     """MPCApp behind our ABCI server on its own event-loop thread."""
 
@@ -229,7 +215,7 @@ class MPCNode:
         self.proc: subprocess.Popen | None = None
         self.app: AppServer | None = None
         subprocess.run([NODE_BIN, "init", "--home", home], check=True, capture_output=True, timeout=60)
-        edit_toml(home / "config" / "config.toml", {
+        edit_config_toml(home / "config" / "config.toml", {
             ("", "proxy_app"): f'"tcp://127.0.0.1:{self.abci_port}"',
             ("rpc", "laddr"): f'"tcp://127.0.0.1:{self.rpc_port}"',
             ("p2p", "laddr"): f'"tcp://127.0.0.1:{self.p2p_port}"',

@@ -23,10 +23,7 @@ from abci_mpc.tss.evidence import PublicContext, verify_blame
 from abci_mpc.tss.runner import RunResult
 from abci_mpc.tss.session import Status
 
-# the runs and the wire-level cheater are shared with tests/tss; the blame tests import them from here
-from tsshelpers import (Run, _signed_by, aux_run, bump_scalar, flip_last_bit, keygen_run,  # noqa: F401
-                        on_envelope, on_payload, presign_run, refresh_run, reshare_run, resign, resigning,
-                        sign_run, silent, unsigned)
+from tsshelpers import Run, _signed_by
 
 
 # -- judging ----------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from abci_mpc.tss.evidence import aux_context, keygen_context
 from abci_mpc.tss.runner import LocalParties
 from abci_mpc.tss.wire_pb2 import AuxR2, AuxR3, Commitment, KeygenR2, KeygenR3, Share
 
-from blamekit import aux_run, bump_scalar, flip_last_bit, judge, keygen_run, on_envelope, on_payload, resigning
+from blamekit import judge
+from tsshelpers import aux_run, bump_scalar, flip_last_bit, keygen_run, on_envelope, on_payload, resigning
 
 TRIO = ("p1", "p2", "p3")
 BAD = "p2"

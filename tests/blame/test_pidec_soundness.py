@@ -27,7 +27,8 @@ from abci_mpc.tss.zk import dec
 from abci_mpc.tss.zk.base import in_range, sample_pm
 from abci_mpc.tss.codec import DecodeError
 
-from blamekit import bump_scalar, judge, presign_run, sign_run
+from blamekit import judge
+from tsshelpers import bump_scalar, presign_run, sign_run
 
 BAD = "p2"
 TRIO = ("p1", "p2", "p3")

@@ -21,7 +21,8 @@ from abci_mpc.tss.session import Status
 from abci_mpc.tss.wire_pb2 import MtaReceipt, PresignR1, PresignR1Proof, PresignR2, PresignR3, PresignR4
 from abci_mpc.tss.zk import dec
 
-from blamekit import bump_scalar, flip_last_bit, judge, on_payload, presign_run, resigning
+from blamekit import judge
+from tsshelpers import bump_scalar, flip_last_bit, on_payload, presign_run, resigning
 
 BAD = "p2"
 TRIO = ("p1", "p2", "p3")

@@ -17,7 +17,8 @@ from abci_mpc.tss.evidence import refresh_context, reshare_context
 from abci_mpc.tss.runner import LocalParties
 from abci_mpc.tss.wire_pb2 import Commitment, ReshareR2, ReshareR3, Share
 
-from blamekit import bump_scalar, flip_last_bit, judge, on_envelope, on_payload, refresh_run, reshare_run, resigning
+from blamekit import judge
+from tsshelpers import bump_scalar, flip_last_bit, on_envelope, on_payload, refresh_run, reshare_run, resigning
 
 DEALERS = ("p1", "p2")
 MEMBERS = ("p2", "p3", "p4")

@@ -21,7 +21,8 @@ from abci_mpc.tss.runner import LocalParties
 from abci_mpc.tss.wire_pb2 import KReceipt, MtaReceipt, SignR1
 from abci_mpc.tss.zk import dec
 
-from blamekit import bump_scalar, judge, on_envelope, on_payload, resigning, sign_run
+from blamekit import judge
+from tsshelpers import bump_scalar, on_envelope, on_payload, resigning, sign_run
 
 BAD = "p2"
 TRIO = ("p1", "p2", "p3")

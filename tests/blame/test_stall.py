@@ -18,8 +18,9 @@ from abci_mpc.tss import reshare
 from abci_mpc.tss.evidence import Verdict, keygen_context, presign_context, reshare_context, verify_blame
 from abci_mpc.tss.wire_pb2 import KeygenR3
 
-from blamekit import (bump_scalar, keygen_run, no_blame_and_waiting, on_payload, presign_run, reshare_run, resigning,
-                      sign_run, silent)
+from blamekit import no_blame_and_waiting
+from tsshelpers import (bump_scalar, keygen_run, on_payload, presign_run, reshare_run, resigning, sign_run,
+                        silent)
 
 TRIO = ("p1", "p2", "p3")
 

@@ -14,7 +14,6 @@ import base64
 import hashlib
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -28,6 +27,7 @@ import pytest
 
 from abci_mpc.chain.abci import ABCIServer, Application, types_pb2 as abci
 from abci_mpc.engine.cluster import free_ports
+from abci_mpc.localnet import edit_config_toml
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_BIN = ROOT / "build" / "bin" / "abci-mpc-node"
@@ -184,7 +184,7 @@ class Node:
         subprocess.run(
             [binary, "init", "--home", home], check=True, capture_output=True, timeout=60
         )
-        _edit_toml(home / "config" / "config.toml", {
+        edit_config_toml(home / "config" / "config.toml", {
             ("", "proxy_app"): f'"tcp://127.0.0.1:{self.abci_port}"',
             ("rpc", "laddr"): f'"tcp://127.0.0.1:{self.rpc_port}"',
             ("p2p", "laddr"): f'"tcp://127.0.0.1:{self.p2p_port}"',
@@ -269,22 +269,6 @@ class Node:
 
     def query(self, key: str) -> dict:
         return self.rpc("abci_query", path="/key", data=key.encode().hex())["response"]
-
-
-def _edit_toml(path: Path, settings: dict[tuple[str, str], str]) -> None:
-    """Sets top-level or [section] keys in CometBFT's config.toml; every key must exist."""
-    section, lines, done = "", [], set()
-    for line in path.read_text().splitlines():
-        if m := re.match(r"^\[([\w.]+)\]\s*$", line):
-            section = m.group(1)
-        elif m := re.match(r"^(\w+)\s*=", line):
-            if (section, m.group(1)) in settings:
-                line = f"{m.group(1)} = {settings[(section, m.group(1))]}"
-                done.add((section, m.group(1)))
-        lines.append(line)
-    missing = set(settings) - done
-    assert not missing, f"config.toml lacks {missing}"
-    path.write_text("\n".join(lines) + "\n")
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from abci_mpc import metrics
 from abci_mpc.chain.bridge import BridgeClient, PeerUp, Received
 from abci_mpc.engine.api import SessionFailed, SignRequest
 
-from enginehelpers import NAMES, MemCluster, digest, sid, verify
+from enginehelpers import MemCluster, digest, sid, verify
 
 
 @pytest.fixture(scope="module")
