@@ -27,6 +27,7 @@ from . import metrics
 from .chain.abci import AddressError, ListenAddress
 from .chain.bridge import BridgeClient
 from .chain.rpc import NodeRPC
+from .store.files import write_private
 
 CONFIG_FILE = "config.toml"
 ENV_PREFIX = "ABCI_MPC_"
@@ -313,7 +314,5 @@ def _toml_char(c: str) -> str:
 def write(cfg: Config) -> Path:
     """Writes <home>/config.toml (mode 0600: it names the secret files); refuses to overwrite."""
     path = cfg.home / CONFIG_FILE
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(render(cfg))
+    write_private(path, render(cfg).encode())
     return path

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from .chain.rpc import NodeRPC, NodeUnavailable, RPCError
 from .home import init_home, node_identity
+from .store.files import write_private
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_BIN = ROOT / "build" / "bin" / "abci-mpc-node"
@@ -409,9 +410,7 @@ def _new_requester_key(path: Path) -> str:
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(pem)
+    write_private(path, pem)
     return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
 
 

@@ -43,7 +43,7 @@ from ..tss import ecdsa, serialize, tsslib
 from ..tss.curve import Point
 from ..tss.errors import TssError
 from . import keyexport
-from .main import UserError, cli
+from .main import UserError, cli, write_private_file
 from .query import output_option, text_lines
 
 def _store_options(fn):
@@ -284,28 +284,12 @@ def export(key_id, out, fmt, unencrypted, passphrase_file, key_file, force, home
     item = keyexport.Exported(key_id, fmt, rec.pubkey, share.me, share.threshold, share.parties, payload)
     if not unencrypted:
         payload = keyexport.seal(item, _export_secret(passphrase_file, key_file, confirm=True))
-    _write_private(out, payload, force)
+    write_private_file(out, payload, force)
     view = {"key_id": key_id, "file": str(out), "format": fmt, "encrypted": not unencrypted, "party": share.me,
             "pubkey": rec.pubkey.hex(), "eth_address": _eth(rec.pubkey)}
     if unencrypted:
         click.echo(f"warning: {out} holds the share in clear; store it as you would the key itself", err=True)
     emit(view, output)
-
-
-def _write_private(path: Path, data: bytes, force: bool) -> None:
-    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_TRUNC if force else os.O_EXCL)
-    try:
-        fd = os.open(path, flags, 0o600)
-    except FileExistsError:
-        raise UserError(f"{path} exists; use --force to overwrite it") from None
-    except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @keys.command("import-tsslib")

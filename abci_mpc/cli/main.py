@@ -11,10 +11,21 @@ import traceback
 import click
 
 from .. import __version__
+from ..store.files import write_private
 
 
 class UserError(click.ClickException):
     """An error the operator can fix; printed as one line."""
+
+
+def write_private_file(path, data: bytes, force: bool) -> None:
+    """A new 0600 file for a command's --out (overwritten only with --force)."""
+    try:
+        write_private(path, data, overwrite=force)
+    except FileExistsError:
+        raise UserError(f"{path} exists; use --force to overwrite it") from None
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror}") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

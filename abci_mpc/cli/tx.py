@@ -6,7 +6,6 @@ its public key must be listed in the genesis ``app_state.requesters``.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..chain import codes, tx_pb2, txs
 from ..tss.identity import Ed25519Signer
-from .main import UserError, cli
+from .main import UserError, cli, write_private_file
 from .query import connect, emit, fetch, node_option, output_option, rpc_call
 
 DEFAULT_TIMEOUT = 120.0
@@ -30,15 +29,7 @@ def write_requester_key(path: Path, force: bool = False) -> Ed25519Signer:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
-    try:
-        fd = os.open(path, flags, 0o600)
-    except FileExistsError:
-        raise UserError(f"{path} exists; use --force to overwrite it") from None
-    except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror}") from None
-    with os.fdopen(fd, "wb") as f:
-        f.write(pem)
+    write_private_file(path, pem, force)
     return Ed25519Signer(key)
 
 

@@ -23,6 +23,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from ..store import KeyStore, StoreSecret
+from ..store.files import write_private
 from . import api, frames
 from .keyfile import write_identity
 from .procnode_pb2 import Control, Event, NodeConfig, NodeStatus, Peer, ResultMsg, Submit
@@ -97,9 +98,7 @@ class ProcCluster:
             d.mkdir(mode=0o700, exist_ok=True)
             write_identity(d / "identity", identities[p])
             key = os.urandom(32)
-            fd = os.open(d / "store.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(key.hex())
+            write_private(d / "store.key", key.hex().encode())
             KeyStore.create(d / "store", StoreSecret.from_key(key)).close()
             cfg = NodeConfig(party=p, identity_file=str(d / "identity"), store_path=str(d / "store"),
                              secret_file=str(d / "store.key"), peers=peers, workers=workers,

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from google.protobuf.message import DecodeError
 
+from ..store.files import write_private
 from ..tss.identity import Ed25519Signer
 from .api import LocalIdentity
 from .procnode_pb2 import IdentityFile
@@ -23,9 +24,7 @@ def write_identity(path: str | os.PathLike, identity: LocalIdentity) -> None:
     enc = identity.enc_private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                              serialization.NoEncryption())
     data = IdentityFile(party=identity.party, sign_seed=identity.signer.seed(), enc_private=enc).SerializeToString()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
+    write_private(path, data)
 
 
 def read_identity(path: str | os.PathLike) -> LocalIdentity:

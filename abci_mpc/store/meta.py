@@ -15,6 +15,7 @@ from google.protobuf.message import DecodeError
 
 from . import records_pb2 as pb
 from .errors import InvalidArgumentError, StoreFormatError, WrongSecretError
+from .files import fsync_dir
 from .sealing import (
     CHECK,
     DEFAULT_SCRYPT_LOG2_N,
@@ -101,8 +102,4 @@ def write_meta_file(directory: Path, raw: bytes) -> None:
     finally:
         os.close(fd)
     os.replace(tmp, directory / META_FILE)
-    dfd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+    fsync_dir(directory)

@@ -17,9 +17,9 @@ import enum
 import os
 import stat
 import string
-from pathlib import Path
 
 from .errors import SecretFileError
+from .files import write_private
 
 KEY_LEN = 32
 MIN_PASSPHRASE_LEN = 12
@@ -116,18 +116,11 @@ def generate_key_file(path: str | os.PathLike[str]) -> None:
     """
     data = os.urandom(KEY_LEN).hex().encode() + b"\n"
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        write_private(path, data)
     except FileExistsError:
         raise SecretFileError(f"key file {str(path)!r} already exists; not overwriting") from None
     except OSError as e:
         raise SecretFileError(f"cannot create key file {str(path)!r}: {e.strerror}") from None
-    try:
-        os.fchmod(fd, 0o600)  # O_CREAT's mode is filtered by the umask
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    _fsync_dir(Path(path).parent)
 
 
 def _read_private_file(path: str | os.PathLike[str]) -> bytes:
@@ -157,10 +150,3 @@ def _read_private_file(path: str | os.PathLike[str]) -> bytes:
         raise SecretFileError(f"secret file {name!r} is empty")
     return raw
 
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
