@@ -86,28 +86,28 @@ def _timestamp(created: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + f".{ms:03d}Z"
 
 
-class KeyValueFormatter(logging.Formatter):
+class _Formatter(logging.Formatter):
+    def fields(self, record: logging.LogRecord) -> dict:
+        out = _base(record)
+        if record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            out["stack"] = record.stack_info
+        return out
+
+
+class KeyValueFormatter(_Formatter):
     """`ts=... level=info logger=abci_mpc.engine.engine msg="..." session=... key=...`, one line."""
 
     def format(self, record: logging.LogRecord) -> str:
-        out = _base(record)
-        if record.exc_info:
-            out["exc"] = self.formatException(record.exc_info)
-        if record.stack_info:
-            out["stack"] = record.stack_info
-        return " ".join(f"{k}={_kv_value(v)}" for k, v in out.items())
+        return " ".join(f"{k}={_kv_value(v)}" for k, v in self.fields(record).items())
 
 
-class JsonFormatter(logging.Formatter):
+class JsonFormatter(_Formatter):
     """One JSON object per line, with the same fields as the text format."""
 
     def format(self, record: logging.LogRecord) -> str:
-        out = _base(record)
-        if record.exc_info:
-            out["exc"] = self.formatException(record.exc_info)
-        if record.stack_info:
-            out["stack"] = record.stack_info
-        return json.dumps(out, default=str)
+        return json.dumps(self.fields(record), default=str)
 
 
 def _kv_value(v: object) -> str:
