@@ -43,6 +43,7 @@ def _register() -> None:
     from . import bench_chain  # noqa: F401
     from . import bench_engine  # noqa: F401
     from . import bench_memory  # noqa: F401
+    from . import bench_primes  # noqa: F401
     from . import init  # noqa: F401
     from . import keys  # noqa: F401
     from . import localnet  # noqa: F401
