@@ -300,7 +300,10 @@ class BridgeClient:
             raise FrameError(f"expected node_info first, got {hello.WhichOneof('kind')}")
         node_id = hello.node_info.node_id
         if self._node_id not in (None, node_id):
-            log.warning("bridge %s now serves node %s, was %s", self._url, node_id, self._node_id)
+            # Another node behind our socket (a misconfigured restart): sending it our
+            # frames would hand this party's traffic to the wrong validator.
+            raise FrameError(f"the bridge now serves node {node_id}, not this app's node {self._node_id}; "
+                             "fix [node] bridge or restart the app")
         self._node_id = node_id
         self._writer = writer
         self._connected.set()

@@ -224,6 +224,23 @@ def test_bad_frame_from_node_drops_the_connection_and_reconnects(bad):
     run(script)
 
 
+def test_a_reconnect_to_another_node_is_refused():
+    async def script(node, client):
+        client.start()
+        _, writer = await node.accept(node_info())
+        assert await client.wait_connected(TIMEOUT) == SELF
+        writer.close()
+        reader, _ = await node.accept(node_info(P1))  # another node now behind the socket
+        assert await asyncio.wait_for(reader.read(), TIMEOUT) == b""  # the client hung up
+        assert client.protocol_errors == 1 and not client.connected and client.node_id == SELF
+        with pytest.raises(BridgeUnavailable):
+            await client.broadcast(b"never to the wrong node")
+        await node.accept(node_info())  # our node again
+        assert await client.wait_connected(TIMEOUT) == SELF
+
+    run(script)
+
+
 def test_greeting_must_come_first():
     async def script(node, client):
         client.start()
