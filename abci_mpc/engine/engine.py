@@ -257,8 +257,6 @@ class Engine:
                     result = await fn(ctx, *args)
             except NotInvolved as exc:
                 log.info("not involved %s: %s", ctx.tag, exc)
-                if ctx.kind == "presign-pool":
-                    failure = SessionAborted(str(exc))
                 skipped = True
             except TimeoutError:
                 blames = ctx.timeout_blames()
@@ -396,13 +394,7 @@ class Engine:
         ctx = SessionContext(self, frame.session, "presign-pool", msg.key_id, protocols=pool_flow.PROTOCOLS,
                              background=True)
 
-        async def follow(ctx, key_id, ksid, signers):
-            rec = await self.db(self.store.latest_ready, key_id)
-            if rec is None or tuple(sorted(rec.parties))[: rec.threshold + 1] != signers:
-                raise NotInvolved("pool start does not match the key's default signer set here")
-            return await pool_flow.run(ctx, key_id, ksid, signers)
-
-        self._launch(ctx, self._run(ctx, follow, (msg.key_id, msg.key_session, signers),
+        self._launch(ctx, self._run(ctx, pool_flow.run, (msg.key_id, msg.key_session, signers),
                                     self.config.presig_deadline, report=False))
 
     async def _sweep_limbo(self) -> None:

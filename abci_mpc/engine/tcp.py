@@ -134,12 +134,9 @@ class TcpTransport:
             self.stats["handshake_failed"] += 1
             link.close()
             return
-        task = asyncio.current_task()
-        self._tasks.add(task)
-        try:
-            await self._serve(link)
-        finally:
-            self._tasks.discard(task)
+        # Served from a task of our own, not asyncio's handler task: on Python 3.11 cancelling
+        # the handler task at close makes asyncio log a spurious CancelledError traceback.
+        self._spawn(self._serve(link))
 
     async def _serve(self, link: Link) -> None:
         old = self._links.get(link.peer)

@@ -203,3 +203,27 @@ def test_duplicated_and_late_frames_are_dropped(tmp_path, pool, aux4):
         finally:
             await c.close()
     run(main())
+
+
+def test_a_declined_pool_run_fails_fast_and_the_coordinator_retries(tmp_path, pool, aux4):
+    """A follower that cannot serve a PoolStart (here: its share is gone; in practice mostly
+    the PoolStart overtaking its own end of keygen) tells the coordinator at once, so the
+    key's pool retries after a short backoff instead of stalling for the pool deadline."""
+    async def main():
+        seen = []
+
+        def tap(sender, recipient, data):
+            seen.append((sender, recipient, Frame.FromString(data).WhichOneof("kind")))
+
+        c = MemCluster(tmp_path, pool, aux=aux4, tap=tap)
+        await c.start()
+        try:
+            await c.keygen("k", 1)  # default signer set: p0 (coordinator), p1
+            c.stores["p1"].delete("k", "test")
+            c.engines["p0"].set_presig_target(1)
+            await c.wait(lambda: seen.count(("p0", "p1", "pool_start")) >= 2, 15, "a second pool run")
+            assert ("p1", "p0", "abort") in seen
+            assert c.engines["p0"].presignature_pool_size("k") == 0
+        finally:
+            await c.close()
+    run(main())

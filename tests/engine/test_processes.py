@@ -37,6 +37,8 @@ def test_killed_engine_restarts_and_its_ready_key_still_signs(tmp_path):
                 if (await c.nodes["p0"].status()).keys[0].presignatures == 1:
                     break
                 await asyncio.sleep(0.5)
+            else:
+                raise AssertionError("the presignature pool never refilled")
             await c.kill("p0")  # SIGKILL: the rank-0 leader and a default signer
             await c.start("p0")
             await c.wait_connected(timeout=30)

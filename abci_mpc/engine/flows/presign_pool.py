@@ -10,17 +10,28 @@ from __future__ import annotations
 from ...store import StoreError
 from ...tss import presign
 from ...tss.serialize import presignature_to_bytes
-from ..errors import NotInvolved
+from ..errors import SessionAborted
 
 PROTOCOLS = (presign.PROTOCOL,)
 
 
+def default_signers(rec) -> tuple[str, ...]:
+    """The signer set a key's pool serves: its first t+1 parties in sorted order."""
+    return tuple(sorted(rec.parties))[: rec.threshold + 1]
+
+
 async def run(ctx, key_id: str, ksid: bytes, signers: tuple[str, ...]):
     eng = ctx.engine
-    rec = await eng.db(eng.store.latest_ready, key_id)
-    if rec is None or rec.key_session_id != ksid:
-        raise NotInvolved("key session is not READY here")
     ctx.expect(signers)
+    try:
+        rec = await eng.db(eng.store.latest_ready, key_id)
+    except StoreError:  # deleted, or the store is closing
+        rec = None
+    if rec is None or rec.key_session_id != ksid or default_signers(rec) != signers:
+        # Say so at once: the others would otherwise wait out the whole pool deadline, and
+        # the coordinator's pool for this key stays stalled while they do. Typical cause: the
+        # PoolStart overtook this node's own end of keygen; the coordinator retries shortly.
+        raise SessionAborted("key session is not READY here with this default signer set", notify=signers)
     share = await eng.share(rec, ctx.priority)
     ctx.waiting_on(lambda: set(), "")
     presig = await ctx.run_tss(presign.PROTOCOL, signers, presign.binding(share), presign.begin, share,
