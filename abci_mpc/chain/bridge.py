@@ -30,6 +30,7 @@ from google.protobuf.message import DecodeError
 
 from abci_mpc import metrics
 from abci_mpc.chain import bridge_pb2
+from abci_mpc.engine.aio import within
 
 __all__ = [
     "MAX_FRAME_SIZE",
@@ -219,7 +220,7 @@ class BridgeClient:
     async def wait_connected(self, timeout: float | None = None) -> str:
         """Waits until connected and greeted, and returns this node's ID."""
         self.start()
-        await asyncio.wait_for(self._connected.wait(), timeout)
+        await within(self._connected.wait(), timeout)
         assert self._node_id is not None
         return self._node_id
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from ..store import KeyStore, StoreSecret
 from ..store.files import write_private
 from . import api, frames
+from .aio import within
 from .keyfile import write_identity
 from .procnode_pb2 import Control, Event, NodeConfig, NodeStatus, Peer, ResultMsg, Submit
 
@@ -74,7 +75,7 @@ class NodeProcess:
 
     async def status(self, timeout: float = 10.0) -> NodeStatus:
         self.send(Control(status=True))
-        return await asyncio.wait_for(self._status.get(), timeout)
+        return await within(self._status.get(), timeout)
 
 
 class ProcCluster:
@@ -118,7 +119,7 @@ class ProcCluster:
         log.close()
         node = NodeProcess(party, proc, self)
         self.nodes[party] = node
-        await asyncio.wait_for(node.started, timeout)
+        await within(node.started, timeout)
 
     async def start_all(self, timeout: float = 60.0) -> None:
         await asyncio.gather(*(self.start(p, timeout) for p in self.parties))
@@ -154,7 +155,7 @@ class ProcCluster:
             try:
                 node.send(Control(stop=True))
                 node.proc.stdin.close()
-                await asyncio.wait_for(node.proc.wait(), timeout)
+                await within(node.proc.wait(), timeout)
             except (TimeoutError, ConnectionError):
                 node.proc.kill()
                 await node.proc.wait()
@@ -194,4 +195,4 @@ class ProcCluster:
             return list(got)
         fut = asyncio.get_running_loop().create_future()
         self._waiters.append((session, count, fut))
-        return await asyncio.wait_for(fut, timeout)
+        return await within(fut, timeout)

@@ -18,6 +18,7 @@ from ..tss.errors import Rejected
 from ..tss.rounds import SessionInfo
 from ..tss.session import Outgoing, Session, parse_envelope
 from . import frames
+from .aio import wait_set
 from .api import BlameRecord
 from .driver import Driver
 from .engine_pb2 import Abort, Confirm, Ready, Sealed, Start, Tss
@@ -98,19 +99,13 @@ class SessionContext:
             if left is not None and left <= 0:
                 return False
             self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), left)
-            except TimeoutError:
-                pass
+            await wait_set(self._changed, left)
 
     async def wait_change(self, timeout: float | None) -> None:
         """Wait for any new frame (or `timeout`); a peer's Abort raises."""
         self.check_aborted()
         self._changed.clear()
-        try:
-            await asyncio.wait_for(self._changed.wait(), timeout)
-        except TimeoutError:
-            pass
+        await wait_set(self._changed, timeout)
         self.check_aborted()
 
     async def run_all(self, *coros):

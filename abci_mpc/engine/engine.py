@@ -51,6 +51,7 @@ FLOWS = {KeygenRequest: (keygen_flow.run, keygen_flow.PROTOCOLS), SignRequest: (
          DeleteRequest: (delete_flow.run, ()), ReshareRequest: (successor_flow.run_reshare, successor_flow.PROTOCOLS),
          RefreshRequest: (successor_flow.run_refresh, successor_flow.PROTOCOLS)}
 MAX_ID_LEN = 256
+CLOSE_GRACE = 10.0  # seconds close() waits for cancelled tasks to end
 YIELD_EVERY = 0.002  # the receive loop yields to other tasks at least this often (seconds)
 
 
@@ -105,7 +106,15 @@ class Engine:
         tasks = list(self._tasks) + self._background
         for t in tasks:
             t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            # Bounded: a task that ignores its cancel (a bug) must not turn shutdown into a hang.
+            done, stuck = await asyncio.wait(tasks, timeout=CLOSE_GRACE)
+            for t in done:
+                if not t.cancelled():
+                    t.exception()  # retrieved: a task that failed while closing is not news now
+            if stuck:
+                log.error("engine closed with %d task(s) ignoring cancellation: %s", len(stuck),
+                          ", ".join(sorted(t.get_coro().__qualname__ for t in stuck)))
         if self._own_pool:
             await self.pool.close()
         self._db_exec.shutdown(wait=True)

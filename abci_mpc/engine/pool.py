@@ -15,6 +15,7 @@ import asyncio
 import heapq
 import itertools
 import multiprocessing
+import threading
 from concurrent.futures import ProcessPoolExecutor
 
 from . import work
@@ -37,6 +38,8 @@ class CryptoPool:
         self._heap: list = []
         self._seq = itertools.count()
         self._running = 0
+        self._loop: asyncio.AbstractEventLoop | None = None  # of the latest run()
+        self._slots = threading.Lock()  # _running is also released from executor threads (_wake)
         self._queued = [0, 0]
         self.completed = 0
         self._closed = False
@@ -70,7 +73,8 @@ class CryptoPool:
     async def run(self, fn, *args, priority: int = LIVE):
         if self._closed or self._executor is None:
             raise PoolClosed("crypto pool is not running")
-        fut = asyncio.get_running_loop().create_future()
+        self._loop = asyncio.get_running_loop()
+        fut = self._loop.create_future()
         heapq.heappush(self._heap, (priority, next(self._seq), fn, args, fut))
         self._queued[priority] += 1
         self._pump()
@@ -82,18 +86,30 @@ class CryptoPool:
             self._queued[priority] -= 1
             if fut.done():  # the caller gave up while it was queued
                 continue
-            self._running += 1
+            with self._slots:
+                self._running += 1
             cf = self._executor.submit(fn, *args)
             cf.add_done_callback(lambda cf, fut=fut: self._wake(fut.get_loop(), cf, fut))
 
     def _wake(self, loop: asyncio.AbstractEventLoop, cf, fut) -> None:
         try:
             loop.call_soon_threadsafe(self._done, cf, fut)
-        except RuntimeError:  # the loop is gone (shutdown): nobody is waiting any more
-            pass
+        except RuntimeError:
+            # The caller's loop is gone (it was closed while the job ran): nobody waits for
+            # the result, but the worker is free again. Without this a pool that outlives one
+            # event loop (asyncio.run after asyncio.run) would lose that worker for good.
+            with self._slots:
+                self._running -= 1
+            latest = self._loop
+            if latest is not None and latest is not loop and not self._closed:
+                try:  # jobs queued from the live loop may be waiting for just this slot
+                    latest.call_soon_threadsafe(self._pump)
+                except RuntimeError:
+                    pass
 
     def _done(self, cf, fut: asyncio.Future) -> None:
-        self._running -= 1
+        with self._slots:
+            self._running -= 1
         self.completed += 1
         if not fut.done():
             exc = cf.exception()

@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections import defaultdict
 
+from .aio import wait_set
 from .pool import LIVE
 
 log = logging.getLogger(__name__)
@@ -91,10 +92,7 @@ class PresigPool:
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), 1.0)
-            except TimeoutError:
-                pass
+            await wait_set(self._wake, 1.0)
             self._wake.clear()
             cfg = self.engine.config
             for key_id, (ksid, signers) in list(self._keys.items()):

@@ -14,6 +14,7 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 
+from .aio import within
 from .api import LocalIdentity, PartyIdentity
 from .link import Link, LinkError, initiate, respond
 
@@ -108,7 +109,7 @@ class TcpTransport:
                 backoff = min(backoff * 2, 1.0)
                 continue
             try:
-                link = await asyncio.wait_for(
+                link = await within(
                     initiate(reader, writer, self._identity, self._directory[party], MAX_RECORD), HANDSHAKE_TIMEOUT)
             except (LinkError, OSError, asyncio.IncompleteReadError, TimeoutError) as exc:
                 self.stats["handshake_failed"] += 1
@@ -123,7 +124,7 @@ class TcpTransport:
 
     async def _accept(self, reader, writer) -> None:
         try:
-            link = await asyncio.wait_for(respond(reader, writer, self._identity, self._directory, MAX_RECORD),
+            link = await within(respond(reader, writer, self._identity, self._directory, MAX_RECORD),
                                           HANDSHAKE_TIMEOUT)
         except (LinkError, OSError, asyncio.IncompleteReadError, TimeoutError) as exc:
             self.stats["handshake_failed"] += 1

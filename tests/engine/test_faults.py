@@ -227,3 +227,24 @@ def test_a_declined_pool_run_fails_fast_and_the_coordinator_retries(tmp_path, po
         finally:
             await c.close()
     run(main())
+
+
+def test_close_right_after_a_pool_wakeup_ends_every_task(tmp_path, pool, aux4):
+    """Keygen's end wakes the presignature pool's loop; an engine closed in that same loop
+    iteration (as in the dead-leader test) once kept that loop alive, and close() hung."""
+    async def main():
+        c = MemCluster(tmp_path, pool, aux=aux4)
+        await c.start()
+        engines = list(c.engines.values())
+        try:
+            await asyncio.sleep(0.05)
+            for e in engines:
+                e.presigs.poke()
+            t0 = time.monotonic()
+            await c.close()
+            assert time.monotonic() - t0 < 5
+            for e in engines:
+                assert all(t.done() for t in e._background), [t for t in e._background if not t.done()]
+        finally:
+            await c.close()
+    run(main())

@@ -1,6 +1,8 @@
 """Engine building blocks on their own: sealing, frame codec, limbo, crypto pool priorities."""
 
+import ast
 import asyncio
+import pathlib
 import time
 
 import pytest
@@ -8,7 +10,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from abci_mpc.engine import api, frames
+import abci_mpc
+from abci_mpc.engine import api, frames, work
+from abci_mpc.engine.aio import wait_set, within
 from abci_mpc.engine.keycache import common_aux
 from abci_mpc.engine.limbo import Limbo
 from abci_mpc.engine.pool import BACKGROUND, LIVE, CryptoPool
@@ -124,6 +128,81 @@ def test_live_jobs_overtake_queued_background_jobs():
         finally:
             await pool.close()
     asyncio.run(main())
+
+
+def test_a_pool_that_outlives_its_event_loop_keeps_every_worker():
+    pool = CryptoPool(1, start_method="forkserver")
+
+    async def abandon():
+        await pool.start()
+        asyncio.get_running_loop().create_task(pool.run(time.sleep, 0.3))
+        await asyncio.sleep(0.05)  # the job runs; then the loop closes under it
+
+    async def reuse():
+        try:
+            async with asyncio.timeout(5):  # before the fix the only worker was lost for good
+                await pool.run(work.ping)
+            await asyncio.sleep(0.05)
+            assert pool.busy == 0
+        finally:
+            await pool.close()
+
+    asyncio.run(abandon())
+    asyncio.run(reuse())
+
+
+# -- cancellation-safe waits ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("yields", [0, 1, 2, 3])
+@pytest.mark.parametrize("helper", ["wait_set", "within"])
+def test_a_cancel_that_meets_a_wakeup_is_never_swallowed(helper, yields):
+    """Python 3.11's asyncio.wait_for loses this cancel for yields 0..2 (CPython gh-86296),
+    and a loop built on it outlives Engine.close()."""
+    async def waits_forever(event):
+        while True:
+            event.clear()
+            if helper == "wait_set":
+                await wait_set(event, 1.0)
+            else:
+                try:
+                    await within(event.wait(), 1.0)
+                except TimeoutError:
+                    pass
+
+    async def main():
+        event = asyncio.Event()
+        task = asyncio.create_task(waits_forever(event))
+        await asyncio.sleep(0.01)
+        event.set()
+        for _ in range(yields):
+            await asyncio.sleep(0)
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=2.5)
+        assert done, "the cancel was swallowed"
+        assert task.cancelled()
+    asyncio.run(main())
+
+
+def test_wait_set_reports_set_or_timeout():
+    async def main():
+        e = asyncio.Event()
+        assert await wait_set(e, 0.01) is False
+        e.set()
+        assert await wait_set(e, 0.01) is True
+        with pytest.raises(TimeoutError):
+            await within(asyncio.sleep(1), 0.01)
+    asyncio.run(main())
+
+
+def test_the_package_never_waits_through_asyncio_wait_for():
+    root = pathlib.Path(abci_mpc.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Attribute) and node.attr == "wait_for" \
+                    and isinstance(node.value, ast.Name) and node.value.id == "asyncio":
+                offenders.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert not offenders, f"use abci_mpc.engine.aio (wait_for swallows cancels on 3.11): {offenders}"
 
 
 # -- blame evidence -------------------------------------------------------------------------
