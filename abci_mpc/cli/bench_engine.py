@@ -19,6 +19,7 @@ import click
 
 from ..engine.api import KeygenRequest, SignRequest
 from ..engine.cluster import ProcCluster
+from ..engine.presigpool import default_signers
 from ..tss import ecdsa
 from ..tss.curve import Point
 from .bench import bench
@@ -83,7 +84,7 @@ async def run_engine_bench(parties: int, threshold: int, sessions: int, cold: in
             pubkey = res[0][1].pubkey
 
             # Warm: fill the pool of the default signer set, stop refilling, then sign.
-            default = names[: threshold + 1]
+            default = default_signers(names, threshold)
             t0 = time.perf_counter()
             c.set_presig_target(sessions)
             while True:

@@ -21,6 +21,11 @@ from .pool import LIVE
 log = logging.getLogger(__name__)
 
 
+def default_signers(parties, threshold: int) -> tuple[str, ...]:
+    """The signer set a key's pool serves: its first t+1 parties in sorted order."""
+    return tuple(sorted(parties))[: threshold + 1]
+
+
 class PresigIndex:
     def __init__(self):
         self._ids: dict[tuple[str, bytes], set[bytes]] = defaultdict(set)
@@ -74,10 +79,10 @@ class PresigPool:
         return self.index.count(key_id)
 
     def key_ready(self, key_id: str, ksid: bytes, parties, threshold: int) -> None:
-        parties = tuple(sorted(parties))
+        signers = default_signers(parties, threshold)
         self.index.forget(key_id, keep=ksid)
-        if parties[0] == self.engine.me:
-            self._keys[key_id] = (ksid, parties[: threshold + 1])
+        if signers[0] == self.engine.me:  # the coordinator
+            self._keys[key_id] = (ksid, signers)
             self._wake.set()
         else:
             self._keys.pop(key_id, None)

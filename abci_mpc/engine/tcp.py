@@ -125,7 +125,7 @@ class TcpTransport:
     async def _accept(self, reader, writer) -> None:
         try:
             link = await within(respond(reader, writer, self._identity, self._directory, MAX_RECORD),
-                                          HANDSHAKE_TIMEOUT)
+                                HANDSHAKE_TIMEOUT)
         except (LinkError, OSError, asyncio.IncompleteReadError, TimeoutError) as exc:
             self.stats["handshake_failed"] += 1
             log.info("incoming link refused: %s", exc)

@@ -11,13 +11,9 @@ from ...store import StoreError
 from ...tss import presign
 from ...tss.serialize import presignature_to_bytes
 from ..errors import SessionAborted
+from ..presigpool import default_signers
 
 PROTOCOLS = (presign.PROTOCOL,)
-
-
-def default_signers(rec) -> tuple[str, ...]:
-    """The signer set a key's pool serves: its first t+1 parties in sorted order."""
-    return tuple(sorted(rec.parties))[: rec.threshold + 1]
 
 
 async def run(ctx, key_id: str, ksid: bytes, signers: tuple[str, ...]):
@@ -27,7 +23,7 @@ async def run(ctx, key_id: str, ksid: bytes, signers: tuple[str, ...]):
         rec = await eng.db(eng.store.latest_ready, key_id)
     except StoreError:  # deleted, or the store is closing
         rec = None
-    if rec is None or rec.key_session_id != ksid or default_signers(rec) != signers:
+    if rec is None or rec.key_session_id != ksid or default_signers(rec.parties, rec.threshold) != signers:
         # Say so at once: the others would otherwise wait out the whole pool deadline, and
         # the coordinator's pool for this key stays stalled while they do. Typical cause: the
         # PoolStart overtook this node's own end of keygen; the coordinator retries shortly.
